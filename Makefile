@@ -1,0 +1,148 @@
+# minnow: a tiny Xen x86_64 PV unikernel.
+#
+#   make            build build/minnow (and newlib, once)
+#   make run        boot minnow as dom0 under Xen in QEMU and show its boot
+#   make run-domu   boot Xen + Linux dom0 + xl, start minnow as a domU, show
+#                   its console (DOMU_ARGS="...", DOMU_SECS=60)
+#   make test       host unit tests + in-guest tests (+ toolstack checks)
+#   make bench      benchmarks
+#
+# Everything goes to build/.  The first build also builds newlib (mk/newlib.mk).
+
+BUILD    ?= build
+CC       := gcc
+LD       := ld
+HOSTCC   := gcc
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
+
+all: $(BUILD)/minnow
+
+include mk/newlib.mk
+
+# ---------------------------------------------------------------- guest build
+GCC_INC := $(shell $(CC) -print-file-name=include)
+
+# Without this the Xen headers default to the 2005 interface (version 0),
+# e.g. event_channel_op silently becomes the old "compat" hypercall.
+XEN_INTERFACE  := -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__
+
+# <xen/...> comes from libxen-dev through a one-entry include dir, so the
+# host's glibc headers can never leak into the guest build.
+XEN_INCDIR     := $(BUILD)/xen-include
+GUEST_CPPFLAGS := -nostdinc -isystem $(NEWLIB_INCDIR) -isystem $(GCC_INC) \
+                  -isystem $(XEN_INCDIR) -Iinclude -Iarch/x86_64/include \
+                  $(XEN_INTERFACE)
+GUEST_CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+                  -ffreestanding -fno-builtin-printf -fno-stack-protector \
+                  -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
+                  -mgeneral-regs-only -fno-omit-frame-pointer \
+                  -fno-asynchronous-unwind-tables -fno-common
+GUEST_ASFLAGS  := -D__ASSEMBLY__ $(GUEST_CPPFLAGS)
+
+GUEST_SRCS := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c mm/*.c \
+                         drivers/*.c tests/guest/*.c)
+GUEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(GUEST_SRCS)))
+
+$(XEN_INCDIR)/xen:
+	@mkdir -p $(XEN_INCDIR)
+	$(Q)ln -sfn /usr/include/xen $@
+
+$(BUILD)/guest/%.o: %.c $(NEWLIB_STAMP) | $(XEN_INCDIR)/xen
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guest/%.o: %.S $(NEWLIB_STAMP) | $(XEN_INCDIR)/xen
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/minnow: $(GUEST_OBJS) linker.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	$(Q)$(LD) -nostdlib -z max-page-size=4096 -z noexecstack -T linker.ld \
+	    -o $@ $(GUEST_OBJS) --start-group $(NEWLIB_LIBDIR)/libc.a \
+	    $(NEWLIB_LIBDIR)/libm.a $(shell $(CC) -print-libgcc-file-name) --end-group
+
+# ---------------------------------------------------------------- host tests
+# Everything in mm/ must compile on the host: Xen is reached only through the
+# thin interfaces in include/minnow/, which tests/unit/sim/ implements as an
+# in-process model of the hypervisor.  Each host test tests/unit/test_NAME.c
+# has a fragment tests/unit/test_NAME.mk that lists the sources it links:
+#     test_NAME_SRCS := mm/foo.c tests/unit/sim/bar.c
+HOST_TEST_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+HOST_TESTS      := $(patsubst %,$(BUILD)/host/tests/test_%,$(HOST_TEST_NAMES))
+HOST_CFLAGS     := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+                   -Iinclude -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
+HOST_LDLIBS     := -lcmocka -lm
+-include $(wildcard tests/unit/*.mk)
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+define host_test_rule
+$(BUILD)/host/tests/test_$(1): $(BUILD)/host/tests/unit/test_$(1).o \
+        $$(patsubst %.c,$(BUILD)/host/%.o,$$(test_$(1)_SRCS))
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTLD  $$@"
+	$$(Q)$$(HOSTCC) $$^ -o $$@ $$(HOST_LDLIBS)
+endef
+$(foreach t,$(HOST_TEST_NAMES),$(eval $(call host_test_rule,$(t))))
+
+host-tests: $(HOST_TESTS)
+
+# Host benchmarks: tests/bench/bench_NAME.c + tests/bench/bench_NAME.mk
+# (bench_NAME_SRCS := ...), built like the host tests but with -O2 and no cmocka.
+BENCH_NAMES := $(patsubst tests/bench/bench_%.c,%,$(wildcard tests/bench/bench_*.c))
+BENCHES     := $(patsubst %,$(BUILD)/host/bench/bench_%,$(BENCH_NAMES))
+-include $(wildcard tests/bench/*.mk)
+
+define bench_rule
+$(BUILD)/host/bench/bench_$(1): $(BUILD)/host/tests/bench/bench_$(1).o \
+        $$(patsubst %.c,$(BUILD)/host/%.o,$$(bench_$(1)_SRCS))
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTLD  $$@"
+	$$(Q)$$(HOSTCC) $$^ -o $$@ -lm
+endef
+$(foreach b,$(BENCH_NAMES),$(eval $(call bench_rule,$(b))))
+
+host-benches: $(BENCHES)
+
+# ---------------------------------------------------------------- running
+deps:
+	$(Q)scripts/setup.sh
+
+# What `make run` passes to minnow; e.g. make run RUN_ARGS="tests=timer_sleep_10ms p2m_dump"
+RUN_ARGS ?= tests=all
+
+run: deps all
+	$(Q)scripts/run-dom0.sh --show $(BUILD)/minnow $(RUN_ARGS)
+
+# What `make run-domu` passes to minnow (xl's extra=) and how long it watches.
+DOMU_ARGS ?=
+DOMU_SECS ?= 60
+
+run-domu: deps all
+	$(Q)scripts/run-toolstack.sh --domu $(DOMU_SECS) --extra "$(DOMU_ARGS)"
+
+test: deps all host-tests
+	$(Q)scripts/run-tests.sh
+
+# libFuzzer run of the E820 sanitizer + planner (make test runs a bounded one).
+FUZZ_TIME ?= 300
+fuzz:
+	$(Q)scripts/fuzz.sh --time $(FUZZ_TIME)
+
+bench: deps all host-benches
+	$(Q)scripts/run-bench.sh
+
+clean:
+	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow
+
+distclean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps run run-domu test bench fuzz clean distclean host-tests
+-include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)
