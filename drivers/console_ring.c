@@ -1,0 +1,103 @@
+/*
+ * The PV console ring (domU): start_info names a page and an event channel
+ * shared with xenconsoled in dom0.  minnow produces into `out` and kicks
+ * the channel; the daemon consumes.  Debian's release Xen drops a domU's
+ * CONSOLEIO_write output, so for a domU this ring is the only visible
+ * console.
+ *
+ * The backend writes from everywhere, including trap handlers with events
+ * masked, so it never sleeps: when the ring is full it yields the vCPU to
+ * let dom0 drain it, and after a bounded wait it drops the rest (counted).
+ */
+#include <minnow/byte_ring.h>
+#include <minnow/console.h>
+#include <minnow/console_ring.h>
+#include <minnow/events.h>
+#include <minnow/hypervisor.h>
+#include <minnow/p2m.h>
+#include <arch/hypercall.h>
+#include <arch/layout.h>
+#include <xen/io/console.h>
+
+#define FULL_RING_YIELDS 2000
+
+static struct xencons_interface *intf;
+static struct byte_ring out_ring;
+static evtchn_port_t port;
+static unsigned long dropped_bytes;
+
+static void ring_write(const char *buf, size_t len)
+{
+    unsigned yields = 0;
+
+    while (len > 0) {
+        int n = byte_ring_write(&out_ring, buf, len);
+        if (n < 0) {
+            dropped_bytes += len;           /* corrupt indexes: give up */
+            return;
+        }
+        if (n > 0) {
+            evtchn_notify(port);
+            buf += n;
+            len -= n;
+            continue;
+        }
+        if (++yields > FULL_RING_YIELDS) {
+            dropped_bytes += len;
+            return;
+        }
+        evtchn_notify(port);
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    }
+}
+
+static struct console_backend ring_backend = {
+    .name = "pv-console-ring",
+    .write = ring_write,
+};
+
+unsigned long console_ring_dropped(void)
+{
+    return dropped_bytes;
+}
+
+/* Map the ring named by start_info (its mfn may change across a restore). */
+static int console_ring_attach(void)
+{
+    xen_pfn_t pfn = mfn_to_local_pfn(xen_start_info->console.domU.mfn);
+
+    if (pfn == INVALID_P2M_ENTRY) {
+        printk("console: ring mfn %#lx is not one of our frames\n",
+               xen_start_info->console.domU.mfn);
+        return -1;
+    }
+    intf = pfn_to_virt(pfn);
+    port = xen_start_info->console.domU.evtchn;
+    out_ring = (struct byte_ring){ intf->out, sizeof(intf->out), &intf->out_prod,
+                                   &intf->out_cons };
+    return 0;
+}
+
+void console_ring_init(void)
+{
+    if (is_initial_domain()) {
+        console_replay_early(NULL);   /* dom0: CONSOLEIO_write already showed it all */
+        return;
+    }
+    if (console_ring_attach())
+        return;
+    console_replay_early(&ring_backend);
+    console_register(&ring_backend);
+    printk("console: PV console ring on event channel %u\n", port);
+}
+
+void console_ring_suspend(void)
+{
+    console_unregister(&ring_backend);
+}
+
+void console_ring_resume(void)
+{
+    if (!is_initial_domain() && console_ring_attach() == 0)
+        console_register(&ring_backend);
+}

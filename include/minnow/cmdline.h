@@ -1,0 +1,26 @@
+/*
+ * The kernel command line (start_info.cmd_line, or xl's `extra=`):
+ * space-separated words, each `key` or `key=value`.  Values may be lists
+ * separated by commas (tests=boot,traps) and sizes may carry K/M/G suffixes.
+ */
+#ifndef MINNOW_CMDLINE_H
+#define MINNOW_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CMDLINE_MAX      1024
+#define CMDLINE_MAX_ARGS 64
+
+/* Returns 0, or -E2BIG if the line had more words than fit (extra ones dropped). */
+int cmdline_init(const char *line);
+/* The value of key ("" for a bare key), or NULL if absent.  Last one wins. */
+const char *cmdline_get(const char *key);
+bool cmdline_has(const char *key);
+/* Parse a number with optional K/M/G/T suffix: 0, -ENOENT (absent) or -EINVAL. */
+int cmdline_get_size(const char *key, uint64_t *out);
+int parse_size(const char *s, uint64_t *out);
+/* True if key's comma-separated value contains item (or is "all" and allow_all). */
+bool cmdline_list_contains(const char *key, const char *item, bool allow_all);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Event channels (2-level ABI): the PV equivalent of interrupts.
+ *
+ *   shared_info.evtchn_pending[]  one bit per port, set by Xen
+ *   shared_info.evtchn_mask[]     one bit per port, set by the guest
+ *   vcpu_info.evtchn_pending_sel  one bit per word of evtchn_pending[]
+ *   vcpu_info.evtchn_upcall_pending / _mask   the "interrupt line" and "IF"
+ *
+ * Xen sets the port's pending bit, the selector bit and upcall_pending,
+ * and if upcall_mask is clear it calls hypervisor_callback (entry.S).
+ */
+#ifndef MINNOW_EVENTS_H
+#define MINNOW_EVENTS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <xen/event_channel.h>
+
+struct cpu_regs;
+typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);
+
+void events_init(void);
+/* Install a handler for a port the caller obtained; the port stays masked. */
+int evtchn_bind(evtchn_port_t port, evtchn_handler_t handler, void *data);
+void evtchn_unbind(evtchn_port_t port);
+/* EVTCHNOP_bind_virq: 0 and *port, or Xen's rc. */
+int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
+                     evtchn_port_t *port);
+/* EVTCHNOP_alloc_unbound towards a remote domain (loopback tests use DOMID_SELF). */
+int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
+                         evtchn_port_t *port);
+int evtchn_close(evtchn_port_t port);
+int evtchn_notify(evtchn_port_t port);
+void evtchn_mask(evtchn_port_t port);
+void evtchn_unmask(evtchn_port_t port);
+void evtchn_clear(evtchn_port_t port);
+bool evtchn_is_pending(evtchn_port_t port);
+
+/* The PV equivalents of cli/sti and of save/restore flags. */
+void local_events_disable(void);
+void local_events_enable(void);
+unsigned long local_events_save(void);
+void local_events_restore(unsigned long flags);
+
+void evtchn_do_upcall(struct cpu_regs *regs);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Memory setup at boot (kernel/mm_setup.c): frame allocator, direct map of
+ * all RAM, the p2m, the heap.  The numbers it found are kept for the boot
+ * summary and the tests.
+ */
+#ifndef MINNOW_MM_H
+#define MINNOW_MM_H
+
+#include <stdint.h>
+#include <xen/xen.h>
+
+struct mm_boot_info {
+    xen_pfn_t nr_pages;            /* pfns Xen populated: [0, nr_pages) */
+    xen_pfn_t bootstrap_end_pfn;   /* first pfn after Xen's boot stack */
+    xen_pfn_t xen_mapped_end_pfn;  /* end of what Xen mapped for us */
+    uint64_t frames_at_boot;       /* free frames after setup */
+    uint64_t pt_tables_at_boot;    /* page-table pages minnow added */
+};
+extern struct mm_boot_info mm_boot;
+
+void mm_init(void);
+
+#endif

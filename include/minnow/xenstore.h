@@ -1,0 +1,56 @@
+/*
+ * xenstore client.  Requests go to xenstored (in dom0) over a shared page
+ * of two byte rings, one request outstanding at a time; a reader thread
+ * takes replies and watch events off the ring, and a watch thread runs
+ * watch callbacks (which may issue requests of their own).
+ *
+ * Every call returns 0 or -errno (xenstored's error names mapped back to
+ * errno values); nothing here panics on what the other end says.  Paths
+ * without a leading '/' are relative to this domain's home,
+ * /local/domain/<domid>.
+ */
+#ifndef MINNOW_XENSTORE_H
+#define MINNOW_XENSTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xen/io/xs_wire.h>
+
+typedef uint32_t xs_tx_t;           /* 0: no transaction */
+#define XS_NO_TX 0
+
+int xenstore_init(void);
+bool xenstore_available(void);
+
+/* *value is malloc'd and NUL-terminated: free() it. */
+int xs_read(xs_tx_t tx, const char *path, char **value);
+int xs_write(xs_tx_t tx, const char *path, const char *value);
+int xs_mkdir(xs_tx_t tx, const char *path);
+int xs_rm(xs_tx_t tx, const char *path);
+/* *names is one malloc'd block: an array of n pointers, then the strings. */
+int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n);
+
+/* Read an unsigned decimal value; -EINVAL if the text is not one. */
+int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value);
+
+int xs_transaction_start(xs_tx_t *tx);
+int xs_transaction_end(xs_tx_t tx, bool abort);
+/* Run fn inside a transaction, retrying the whole thing on -EAGAIN. */
+int xs_transaction_run(int (*fn)(xs_tx_t tx, void *arg), void *arg, unsigned int max_tries);
+
+typedef void (*xs_watch_fn)(const char *path, void *data);
+/* The callback runs in the watch thread, once at registration (as
+ * xenstored fires every new watch) and on every change under path. */
+int xs_watch(const char *path, xs_watch_fn fn, void *data);
+int xs_unwatch(const char *path, xs_watch_fn fn, void *data);
+
+/* Statistics for tests. */
+struct xs_stats {
+    unsigned long requests, replies, watch_events, errors, ring_errors;
+};
+void xs_get_stats(struct xs_stats *out);
+
+/* Map xenstored's error text ("ENOENT") to -errno; -EIO if unknown. */
+int xs_error_to_errno(const char *text);
+
+#endif

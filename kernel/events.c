@@ -1,0 +1,210 @@
+/*
+ * Event channels: binding, masking, and the upcall that dispatches them.
+ * The picture of the 2-level bitmaps is in include/minnow/events.h.
+ */
+#include <errno.h>
+#include <minnow/events.h>
+#include <minnow/hypervisor.h>
+#include <minnow/console.h>
+#include <minnow/panic.h>
+#include <arch/hypercall.h>
+
+#define NR_PORTS (sizeof(shared_info->evtchn_pending) * 8)
+#define BITS_PER_LONG 64
+
+struct port_binding {
+    evtchn_handler_t handler;
+    void *data;
+};
+
+static struct port_binding bindings[NR_PORTS];
+
+static inline void set_bit_atomic(unsigned long nr, volatile xen_ulong_t *addr)
+{
+    asm volatile("lock btsq %1, %0" : "+m"(*addr) : "Ir"(nr % BITS_PER_LONG) : "memory");
+}
+
+static inline void clear_bit_atomic(unsigned long nr, volatile xen_ulong_t *addr)
+{
+    asm volatile("lock btrq %1, %0" : "+m"(*addr) : "Ir"(nr % BITS_PER_LONG) : "memory");
+}
+
+static inline bool test_bit(unsigned long nr, const volatile xen_ulong_t *addr)
+{
+    return (addr[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG)) & 1;
+}
+
+void local_events_disable(void)
+{
+    this_vcpu()->evtchn_upcall_mask = 1;
+    asm volatile("" ::: "memory");
+}
+
+void local_events_enable(void)
+{
+    struct vcpu_info *v = this_vcpu();
+
+    asm volatile("" ::: "memory");
+    v->evtchn_upcall_mask = 0;
+    asm volatile("" ::: "memory");
+    /* An event may have arrived while masked: ask Xen to deliver it now. */
+    if (v->evtchn_upcall_pending)
+        hypercall_xen_version(XENVER_version, NULL);   /* any hypercall will do */
+}
+
+unsigned long local_events_save(void)
+{
+    unsigned long was = this_vcpu()->evtchn_upcall_mask;
+    local_events_disable();
+    return was;
+}
+
+void local_events_restore(unsigned long was_masked)
+{
+    if (!was_masked)
+        local_events_enable();
+}
+
+void evtchn_mask(evtchn_port_t port)
+{
+    set_bit_atomic(port, &shared_info->evtchn_mask[port / BITS_PER_LONG]);
+}
+
+void evtchn_clear(evtchn_port_t port)
+{
+    clear_bit_atomic(port, &shared_info->evtchn_pending[port / BITS_PER_LONG]);
+}
+
+bool evtchn_is_pending(evtchn_port_t port)
+{
+    return test_bit(port, shared_info->evtchn_pending);
+}
+
+void evtchn_unmask(evtchn_port_t port)
+{
+    /*
+     * Clearing the mask bit does not make Xen re-deliver an event that
+     * arrived while masked; EVTCHNOP_unmask does (it re-raises the upcall).
+     */
+    struct evtchn_unmask op = { .port = port };
+    long rc = hypercall_event_channel_op(EVTCHNOP_unmask, &op);
+    if (rc)
+        printk("evtchn: EVTCHNOP_unmask(%u) failed: rc=%ld\n", port, rc);
+}
+
+int evtchn_bind(evtchn_port_t port, evtchn_handler_t handler, void *data)
+{
+    if (port >= NR_PORTS)
+        return -EINVAL;
+    if (bindings[port].handler)
+        return -EBUSY;
+    evtchn_mask(port);
+    bindings[port].data = data;
+    bindings[port].handler = handler;
+    return 0;
+}
+
+void evtchn_unbind(evtchn_port_t port)
+{
+    if (port >= NR_PORTS)
+        return;
+    evtchn_mask(port);
+    evtchn_clear(port);
+    bindings[port].handler = NULL;
+    bindings[port].data = NULL;
+}
+
+int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
+                     evtchn_port_t *port)
+{
+    struct evtchn_bind_virq op = { .virq = virq, .vcpu = 0 };
+    long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
+
+    if (rc) {
+        printk("evtchn: EVTCHNOP_bind_virq(%u) failed: rc=%ld\n", virq, rc);
+        return rc;
+    }
+    rc = evtchn_bind(op.port, handler, data);
+    if (rc)
+        return rc;
+    *port = op.port;
+    return 0;
+}
+
+int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
+                         evtchn_port_t *port)
+{
+    struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
+    long rc = hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+
+    if (rc) {
+        printk("evtchn: EVTCHNOP_alloc_unbound failed: rc=%ld\n", rc);
+        return rc;
+    }
+    rc = evtchn_bind(op.port, handler, data);
+    if (rc)
+        return rc;
+    *port = op.port;
+    return 0;
+}
+
+int evtchn_close(evtchn_port_t port)
+{
+    struct evtchn_close op = { .port = port };
+
+    evtchn_unbind(port);
+    long rc = hypercall_event_channel_op(EVTCHNOP_close, &op);
+    if (rc)
+        printk("evtchn: EVTCHNOP_close(%u) failed: rc=%ld\n", port, rc);
+    return rc;
+}
+
+int evtchn_notify(evtchn_port_t port)
+{
+    struct evtchn_send op = { .port = port };
+    long rc = hypercall_event_channel_op(EVTCHNOP_send, &op);
+    if (rc)
+        printk("evtchn: EVTCHNOP_send(%u) failed: rc=%ld\n", port, rc);
+    return rc;
+}
+
+/*
+ * The upcall runs with events masked (Xen set upcall_mask on delivery; the
+ * iret hypercall clears it again).  Loop until nothing is pending so an
+ * event that arrives during dispatch is not left waiting.
+ */
+void evtchn_do_upcall(struct cpu_regs *regs)
+{
+    struct vcpu_info *v = this_vcpu();
+
+    while (v->evtchn_upcall_pending) {
+        v->evtchn_upcall_pending = 0;
+        xen_ulong_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+
+        while (sel) {
+            unsigned word = __builtin_ctzl(sel);
+            sel &= sel - 1;
+            xen_ulong_t pending = shared_info->evtchn_pending[word] &
+                                  ~shared_info->evtchn_mask[word];
+            while (pending) {
+                unsigned bit = __builtin_ctzl(pending);
+                pending &= pending - 1;
+                evtchn_port_t port = word * BITS_PER_LONG + bit;
+
+                evtchn_clear(port);
+                if (bindings[port].handler)
+                    bindings[port].handler(port, bindings[port].data);
+                else
+                    printk("evtchn: event on unbound port %u (masked now)\n", port),
+                    evtchn_mask(port);
+            }
+        }
+    }
+}
+
+void events_init(void)
+{
+    /* Start with every port masked: nothing is delivered until bound + unmasked. */
+    for (unsigned i = 0; i < sizeof(shared_info->evtchn_mask) / sizeof(xen_ulong_t); i++)
+        shared_info->evtchn_mask[i] = ~0UL;
+}

@@ -1,0 +1,75 @@
+#include <minnow/time.h>
+#include <minnow/events.h>
+#include <minnow/hypervisor.h>
+#include <minnow/console.h>
+#include <minnow/panic.h>
+#include <minnow/sched.h>
+#include <arch/hypercall.h>
+
+static evtchn_port_t timer_port;
+unsigned long timer_interrupts;
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+stime_t monotonic_ns(void)
+{
+    volatile struct vcpu_time_info *t = &this_vcpu()->time;
+    uint32_t version;
+    uint64_t now;
+
+    /* Xen bumps version to odd while updating, even when done. */
+    do {
+        version = t->version;
+        asm volatile("" ::: "memory");
+        now = t->system_time +
+              pvclock_scale_delta(rdtsc() - t->tsc_timestamp,
+                                  t->tsc_to_system_mul, t->tsc_shift);
+        asm volatile("" ::: "memory");
+    } while ((version & 1) || version != t->version);
+    return now;
+}
+
+void wall_clock(uint64_t *sec, uint32_t *nsec)
+{
+    uint32_t version;
+    uint64_t s;
+    uint32_t ns;
+
+    do {
+        version = shared_info->wc_version;
+        asm volatile("" ::: "memory");
+        s = shared_info->wc_sec | ((uint64_t)shared_info->xen_wc_sec_hi << 32);
+        ns = shared_info->wc_nsec;
+        asm volatile("" ::: "memory");
+    } while ((version & 1) || version != shared_info->wc_version);
+
+    uint64_t total = ns + monotonic_ns();
+    *sec = s + total / NSEC_PER_SEC;
+    *nsec = total % NSEC_PER_SEC;
+}
+
+void timer_set_deadline(stime_t deadline)
+{
+    long rc = hypercall_set_timer_op(deadline);
+    if (rc)
+        printk("time: set_timer_op(%lu) failed: rc=%ld\n", (unsigned long)deadline, rc);
+}
+
+static void timer_event(evtchn_port_t port, void *data)
+{
+    timer_interrupts++;
+    sched_timer_tick();
+}
+
+void time_init(void)
+{
+    int rc = evtchn_bind_virq(VIRQ_TIMER, timer_event, NULL, &timer_port);
+    if (rc)
+        panic("time: cannot bind VIRQ_TIMER: rc=%d", rc);
+    evtchn_unmask(timer_port);
+}

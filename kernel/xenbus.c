@@ -1,0 +1,130 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <minnow/console.h>
+#include <minnow/sched.h>
+#include <minnow/xenbus.h>
+#include <minnow/xenstore.h>
+
+const char *xenbus_state_name(XenbusState state)
+{
+    static const char *const names[] = {
+        "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+        "Closing", "Closed", "Reconfiguring", "Reconfigured",
+    };
+    return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "invalid";
+}
+
+int xenbus_list_devices(const char *type, char ***ids, unsigned int *n)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "device/%s", type);
+    return xs_directory(XS_NO_TX, path, ids, n);
+}
+
+static int read_otherend_state(struct xenbus_device *dev)
+{
+    char path[160];
+    uint64_t v;
+
+    snprintf(path, sizeof(path), "%s/state", dev->otherend);
+    int rc = xs_read_u64(XS_NO_TX, path, &v);
+    if (rc == -ENOENT) {
+        dev->otherend_state = XenbusStateUnknown;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (v > XenbusStateReconfigured) {
+        printk("xenbus: %s = %lu is not a xenbus state\n", path, (unsigned long)v);
+        return -EINVAL;
+    }
+    dev->otherend_state = v;
+    return 0;
+}
+
+static void otherend_changed(const char *path, void *data)
+{
+    struct xenbus_device *dev = data;
+
+    read_otherend_state(dev);
+}
+
+int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *id)
+{
+    char path[96], *backend = NULL;
+    uint64_t be_id;
+    int rc;
+
+    memset(dev, 0, sizeof(*dev));
+    if (snprintf(dev->nodename, sizeof(dev->nodename), "device/%s/%s", type, id) >=
+        (int)sizeof(dev->nodename))
+        return -ENAMETOOLONG;
+
+    snprintf(path, sizeof(path), "%s/backend-id", dev->nodename);
+    rc = xs_read_u64(XS_NO_TX, path, &be_id);
+    if (rc)
+        return rc;
+    if (be_id >= DOMID_FIRST_RESERVED) {
+        printk("xenbus: %s = %lu is not a domain id\n", path, (unsigned long)be_id);
+        return -EINVAL;
+    }
+    snprintf(path, sizeof(path), "%s/backend", dev->nodename);
+    rc = xs_read(XS_NO_TX, path, &backend);
+    if (rc)
+        return rc;
+    if (backend[0] != '/' || strlen(backend) >= sizeof(dev->otherend)) {
+        printk("xenbus: %s = \"%.40s\" is not a usable backend path\n", path, backend);
+        free(backend);
+        return -EINVAL;
+    }
+    strcpy(dev->otherend, backend);
+    free(backend);
+    dev->otherend_id = be_id;
+
+    snprintf(path, sizeof(path), "%.80s/state", dev->otherend);
+    rc = xs_watch(path, otherend_changed, dev);
+    if (rc)
+        return rc;
+    return read_otherend_state(dev);
+}
+
+void xenbus_device_release(struct xenbus_device *dev)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "%s/state", dev->otherend);
+    xs_unwatch(path, otherend_changed, dev);
+}
+
+int xenbus_switch_state(struct xenbus_device *dev, XenbusState state)
+{
+    char path[96], value[4];
+
+    snprintf(path, sizeof(path), "%s/state", dev->nodename);
+    snprintf(value, sizeof(value), "%u", state);
+    int rc = xs_write(XS_NO_TX, path, value);
+    if (rc)
+        printk("xenbus: cannot switch %s to %s: rc=%d\n", dev->nodename,
+               xenbus_state_name(state), rc);
+    return rc;
+}
+
+int xenbus_wait_otherend(struct xenbus_device *dev, uint32_t mask, stime_t timeout_ns,
+                         XenbusState *seen)
+{
+    stime_t deadline = monotonic_ns() + timeout_ns;
+
+    while (!(mask & (1u << dev->otherend_state))) {
+        if (monotonic_ns() >= deadline) {
+            *seen = dev->otherend_state;
+            return -ETIMEDOUT;
+        }
+        /* The watch thread refreshes otherend_state; poll it cheaply. */
+        msleep(10);
+    }
+    *seen = dev->otherend_state;
+    return 0;
+}

@@ -1,0 +1,482 @@
+/*
+ * xenstore client (see include/minnow/xenstore.h).
+ *
+ *   caller thread                reader thread              watch thread
+ *   xs_talk(): wait !busy,       wait for bytes; frame      wait for queued
+ *   write header+payload,  --->  header+body; a reply  ---> events; run the
+ *   kick evtchn, wait reply      wakes the caller; a        callback (may call
+ *                                WATCH_EVENT is queued      xs_* itself)
+ *
+ * The event handler only wakes threads: it runs with events masked and
+ * may have interrupted malloc, so it must not allocate or copy messages.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <minnow/byte_ring.h>
+#include <minnow/console.h>
+#include <minnow/events.h>
+#include <minnow/hypervisor.h>
+#include <minnow/p2m.h>
+#include <minnow/sched.h>
+#include <minnow/xenstore.h>
+#include <arch/layout.h>
+
+struct xs_watch {
+    char *path;
+    char token[24];
+    xs_watch_fn fn;
+    void *data;
+    struct xs_watch *next;
+};
+
+struct xs_event {
+    char *path;
+    char token[24];
+    struct xs_event *next;
+};
+
+static struct xenstore_domain_interface *intf;
+static struct byte_ring req_ring, rsp_ring;
+static evtchn_port_t xs_port;
+static bool available, broken;
+static struct waitq xs_waitq = WAITQ_INIT;
+
+/* The one request in flight. */
+static bool busy;
+static uint32_t next_req_id = 1;
+static uint32_t want_req_id;
+static bool reply_ready;
+static struct xsd_sockmsg reply_hdr;
+static char *reply_body;
+
+/* The message being read off the ring. */
+static struct xsd_sockmsg in_hdr;
+static char in_body[XENSTORE_PAYLOAD_MAX + 1];
+static size_t in_have;              /* bytes of header + body read so far */
+
+static struct xs_watch *watches;
+static struct xs_event *events_head, **events_tail = &events_head;
+static struct xs_stats stats;
+
+int xs_error_to_errno(const char *text)
+{
+    for (unsigned i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+        if (strcmp(text, xsd_errors[i].errstring) == 0)
+            return -xsd_errors[i].errnum;
+    return -EIO;
+}
+
+void xs_get_stats(struct xs_stats *out)
+{
+    *out = stats;
+}
+
+bool xenstore_available(void)
+{
+    return available && !broken;
+}
+
+static void xs_event_handler(evtchn_port_t port, void *data)
+{
+    waitq_wake_all(&xs_waitq);
+}
+
+static void mark_broken(const char *why)
+{
+    if (!broken)
+        printk("xenstore: connection unusable: %s\n", why);
+    broken = true;
+    stats.ring_errors++;
+    waitq_wake_all(&xs_waitq);
+}
+
+/* ---- reader thread ------------------------------------------------------- */
+
+static void queue_watch_event(void)
+{
+    /* Body: path NUL token NUL */
+    const char *path = in_body;
+    size_t plen = strnlen(path, in_hdr.len);
+    if (plen >= in_hdr.len) {
+        printk("xenstore: malformed watch event ignored\n");
+        return;
+    }
+    const char *token = path + plen + 1;
+    struct xs_event *ev = calloc(1, sizeof(*ev));
+    if (!ev || !(ev->path = strdup(path))) {
+        printk("xenstore: no memory for a watch event on %s (dropped)\n", path);
+        free(ev);
+        return;
+    }
+    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1), token);
+    *events_tail = ev;
+    events_tail = &ev->next;
+    stats.watch_events++;
+    waitq_wake_all(&xs_waitq);
+}
+
+static void dispatch_message(void)
+{
+    in_body[in_hdr.len] = '\0';
+    if (in_hdr.type == XS_WATCH_EVENT) {
+        queue_watch_event();
+        return;
+    }
+    if (!busy || reply_ready || in_hdr.req_id != want_req_id) {
+        printk("xenstore: unexpected reply (type %u req_id %u) ignored\n",
+               in_hdr.type, in_hdr.req_id);
+        return;
+    }
+    char *body = malloc(in_hdr.len + 1);
+    if (body)
+        memcpy(body, in_body, in_hdr.len + 1);
+    reply_hdr = in_hdr;
+    reply_body = body;              /* NULL: the caller reports -ENOMEM */
+    reply_ready = true;
+    stats.replies++;
+    waitq_wake_all(&xs_waitq);
+}
+
+static void reader_thread(void *unused)
+{
+    for (;;) {
+        wait_event(&xs_waitq, broken || byte_ring_used(&rsp_ring) != 0);
+        if (broken)
+            return;
+        int used = byte_ring_used(&rsp_ring);
+        if (used < 0) {
+            mark_broken("response ring indexes are corrupt");
+            return;
+        }
+        int n;
+        if (in_have < sizeof(in_hdr)) {
+            n = byte_ring_read(&rsp_ring, (char *)&in_hdr + in_have, sizeof(in_hdr) - in_have);
+        } else {
+            size_t body_have = in_have - sizeof(in_hdr);
+            n = byte_ring_read(&rsp_ring, in_body + body_have, in_hdr.len - body_have);
+        }
+        if (n < 0) {
+            mark_broken("response ring indexes are corrupt");
+            return;
+        }
+        in_have += n;
+        evtchn_notify(xs_port);     /* we freed ring space */
+        if (in_have == sizeof(in_hdr) && in_hdr.len > XENSTORE_PAYLOAD_MAX) {
+            mark_broken("reply longer than XENSTORE_PAYLOAD_MAX");
+            return;
+        }
+        if (in_have >= sizeof(in_hdr) && in_have == sizeof(in_hdr) + in_hdr.len) {
+            dispatch_message();
+            in_have = 0;
+        }
+    }
+}
+
+/* ---- watch thread -------------------------------------------------------- */
+
+static void watch_thread(void *unused)
+{
+    for (;;) {
+        wait_event(&xs_waitq, events_head != NULL);
+        struct xs_event *ev = events_head;
+        events_head = ev->next;
+        if (!events_head)
+            events_tail = &events_head;
+        for (struct xs_watch *w = watches; w; w = w->next) {
+            if (strcmp(w->token, ev->token) == 0) {
+                w->fn(ev->path, w->data);
+                break;              /* w may be gone now: do not touch it again */
+            }
+        }
+        free(ev->path);
+        free(ev);
+    }
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+struct xs_iov {
+    const void *base;
+    size_t len;
+};
+
+static int ring_write_all(const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        int n = 0;
+        /* The condition writes what fits: it is re-tried when space frees up. */
+        wait_event(&xs_waitq, broken || (n = byte_ring_write(&req_ring, p, len)) != 0);
+        if (broken)
+            return -EIO;
+        if (n < 0) {
+            mark_broken("request ring indexes are corrupt");
+            return -EIO;
+        }
+        evtchn_notify(xs_port);
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/*
+ * One request/reply exchange.  On success *reply (if not NULL) is a
+ * malloc'd NUL-terminated body and *reply_len its length.
+ */
+static int xs_talk(enum xsd_sockmsg_type type, xs_tx_t tx, const struct xs_iov *iov,
+                   unsigned int niov, char **reply, unsigned int *reply_len)
+{
+    size_t total = 0;
+    int rc;
+
+    if (!available)
+        return -ENODEV;
+    for (unsigned i = 0; i < niov; i++)
+        total += iov[i].len;
+    if (total > XENSTORE_PAYLOAD_MAX)
+        return -E2BIG;
+
+    wait_event(&xs_waitq, broken || !busy);
+    if (broken)
+        return -EIO;
+    busy = true;
+    reply_ready = false;
+    want_req_id = next_req_id++;
+    stats.requests++;
+
+    struct xsd_sockmsg hdr = { .type = type, .req_id = want_req_id, .tx_id = tx, .len = total };
+    rc = ring_write_all(&hdr, sizeof(hdr));
+    for (unsigned i = 0; rc == 0 && i < niov; i++)
+        rc = ring_write_all(iov[i].base, iov[i].len);
+    if (rc == 0) {
+        wait_event(&xs_waitq, broken || reply_ready);
+        if (!reply_ready) {
+            rc = -EIO;
+        } else if (!reply_body) {
+            rc = -ENOMEM;
+        } else if (reply_hdr.type == XS_ERROR) {
+            rc = xs_error_to_errno(reply_body);
+            stats.errors++;
+        } else if (reply_hdr.type != type) {
+            printk("xenstore: reply type %u to request type %u\n", reply_hdr.type, type);
+            rc = -EIO;
+        }
+        if (rc == 0 && reply) {
+            *reply = reply_body;
+            if (reply_len)
+                *reply_len = reply_hdr.len;
+        } else {
+            free(reply_body);
+        }
+        reply_body = NULL;
+        reply_ready = false;
+    }
+    busy = false;
+    waitq_wake_all(&xs_waitq);
+    return rc;
+}
+
+static int xs_talk_path(enum xsd_sockmsg_type type, xs_tx_t tx, const char *path,
+                        char **reply, unsigned int *len)
+{
+    struct xs_iov iov = { path, strlen(path) + 1 };
+    return xs_talk(type, tx, &iov, 1, reply, len);
+}
+
+int xs_read(xs_tx_t tx, const char *path, char **value)
+{
+    return xs_talk_path(XS_READ, tx, path, value, NULL);
+}
+
+int xs_write(xs_tx_t tx, const char *path, const char *value)
+{
+    struct xs_iov iov[2] = { { path, strlen(path) + 1 }, { value, strlen(value) } };
+    return xs_talk(XS_WRITE, tx, iov, 2, NULL, NULL);
+}
+
+int xs_mkdir(xs_tx_t tx, const char *path)
+{
+    return xs_talk_path(XS_MKDIR, tx, path, NULL, NULL);
+}
+
+int xs_rm(xs_tx_t tx, const char *path)
+{
+    return xs_talk_path(XS_RM, tx, path, NULL, NULL);
+}
+
+int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n)
+{
+    char *body;
+    unsigned int len, count = 0;
+    int rc = xs_talk_path(XS_DIRECTORY, tx, path, &body, &len);
+
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < len; i++)
+        count += body[i] == '\0';
+    /* One block: the pointer array, then a copy of the strings. */
+    char **out = malloc(count * sizeof(char *) + len + 1);
+    if (!out) {
+        free(body);
+        return -ENOMEM;
+    }
+    char *strings = (char *)(out + count);
+    memcpy(strings, body, len);
+    strings[len] = '\0';
+    for (unsigned i = 0, off = 0; i < count; i++) {
+        out[i] = strings + off;
+        off += strlen(strings + off) + 1;
+    }
+    free(body);
+    *names = out;
+    *n = count;
+    return 0;
+}
+
+int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value)
+{
+    char *text;
+    int rc = xs_read(tx, path, &text);
+    uint64_t v = 0;
+
+    if (rc)
+        return rc;
+    if (!text[0])
+        rc = -EINVAL;
+    for (const char *p = text; rc == 0 && *p; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+            rc = -EINVAL;
+        else
+            v = v * 10 + (*p - '0');
+    }
+    if (rc)
+        printk("xenstore: %s = \"%.40s\" is not a number\n", path, text);
+    else
+        *value = v;
+    free(text);
+    return rc;
+}
+
+int xs_transaction_start(xs_tx_t *tx)
+{
+    char *id;
+    struct xs_iov iov = { "", 1 };
+    int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
+    unsigned long v;
+    char *end;
+
+    if (rc)
+        return rc;
+    v = strtoul(id, &end, 10);
+    rc = (*id && !*end && v && v <= UINT32_MAX) ? 0 : -EIO;
+    if (rc)
+        printk("xenstore: bad transaction id \"%.20s\"\n", id);
+    else
+        *tx = v;
+    free(id);
+    return rc;
+}
+
+int xs_transaction_end(xs_tx_t tx, bool abort)
+{
+    struct xs_iov iov = { abort ? "F" : "T", 2 };
+    return xs_talk(XS_TRANSACTION_END, tx, &iov, 1, NULL, NULL);
+}
+
+int xs_transaction_run(int (*fn)(xs_tx_t tx, void *arg), void *arg, unsigned int max_tries)
+{
+    int rc = -EAGAIN;
+
+    for (unsigned try = 0; rc == -EAGAIN && try < max_tries; try++) {
+        xs_tx_t tx;
+        rc = xs_transaction_start(&tx);
+        if (rc)
+            return rc;
+        rc = fn(tx, arg);
+        if (rc) {
+            xs_transaction_end(tx, true);
+            continue;               /* -EAGAIN from inside retries too */
+        }
+        rc = xs_transaction_end(tx, false);
+    }
+    return rc;
+}
+
+int xs_watch(const char *path, xs_watch_fn fn, void *data)
+{
+    struct xs_watch *w = calloc(1, sizeof(*w));
+    int rc;
+
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        return -ENOMEM;
+    }
+    w->fn = fn;
+    w->data = data;
+    snprintf(w->token, sizeof(w->token), "%lx", (unsigned long)w);
+    /* Listed first: xenstored fires the new watch at once. */
+    w->next = watches;
+    watches = w;
+    struct xs_iov iov[2] = { { path, strlen(path) + 1 }, { w->token, strlen(w->token) + 1 } };
+    rc = xs_talk(XS_WATCH, XS_NO_TX, iov, 2, NULL, NULL);
+    if (rc) {
+        watches = w->next;
+        free(w->path);
+        free(w);
+    }
+    return rc;
+}
+
+int xs_unwatch(const char *path, xs_watch_fn fn, void *data)
+{
+    for (struct xs_watch **p = &watches; *p; p = &(*p)->next) {
+        struct xs_watch *w = *p;
+        if (strcmp(w->path, path) || w->fn != fn || w->data != data)
+            continue;
+        *p = w->next;
+        struct xs_iov iov[2] = { { path, strlen(path) + 1 },
+                                 { w->token, strlen(w->token) + 1 } };
+        int rc = xs_talk(XS_UNWATCH, XS_NO_TX, iov, 2, NULL, NULL);
+        free(w->path);
+        free(w);
+        return rc;
+    }
+    return -ENOENT;
+}
+
+int xenstore_init(void)
+{
+    if (!xen_start_info->store_mfn) {
+        printk("xenstore: none (no store page in start_info)\n");
+        return -ENODEV;
+    }
+    xen_pfn_t pfn = mfn_to_local_pfn(xen_start_info->store_mfn);
+    if (pfn == INVALID_P2M_ENTRY) {
+        printk("xenstore: store mfn %#lx is not one of our frames\n",
+               xen_start_info->store_mfn);
+        return -EINVAL;
+    }
+    intf = pfn_to_virt(pfn);
+    xs_port = xen_start_info->store_evtchn;
+    req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod, &intf->req_cons };
+    rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod, &intf->rsp_cons };
+
+    int rc = evtchn_bind(xs_port, xs_event_handler, NULL);
+    if (rc) {
+        printk("xenstore: cannot bind event channel %u: rc=%d\n", xs_port, rc);
+        return rc;
+    }
+    if (!thread_create("xenstore-reader", reader_thread, NULL) ||
+        !thread_create("xenstore-watch", watch_thread, NULL)) {
+        evtchn_unbind(xs_port);
+        return -ENOMEM;
+    }
+    available = true;
+    evtchn_unmask(xs_port);
+    printk("xenstore: ring at pfn %#lx, event channel %u\n", (unsigned long)pfn, xs_port);
+    return 0;
+}

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Run every test minnow has and print one closing line: "N passed, M failed".
+#
+#   host unit tests    build/host/tests/test_*      (cmocka, TAP output)
+#   in-guest tests     minnow booted as dom0 under Xen in QEMU, one run per
+#                      machine shape in tests/guest/runs.conf (TEST lines)
+#   expected crashes   tests that must end the run with a FAIL report
+#   fuzz               bounded fuzzing runs (scripts/fuzz.sh), if present
+#   toolstack checks   Linux dom0 + xl against minnow domUs (CHECK lines),
+#                      if scripts/run-toolstack.sh is present
+#
+# Environment: ONLY=host|guest|toolstack|fuzz runs one group; GUEST_RUN=name
+# runs one line of runs.conf.  Logs go to build/logs/.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+build=${BUILD:-build}
+logs="$build/logs"
+mkdir -p "$logs"
+passed=0 failed=0
+
+count() {   # count <pass|fail> <name> <detail...>
+    local verdict=$1 name=$2; shift 2
+    if [ "$verdict" = pass ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAILED: $name $*"
+    fi
+}
+
+want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+
+# ---- host unit tests --------------------------------------------------------
+if want host; then
+    for t in "$build"/host/tests/test_*; do
+        [ -x "$t" ] || continue
+        name=$(basename "$t")
+        log="$logs/$name.log"
+        CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$log" 2>&1
+        rc=$?
+        planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -1)
+        ok=$(grep -c '^ok ' "$log")
+        notok=$(grep -c '^not ok ' "$log")
+        grep '^not ok ' "$log" | sed "s/^/  $name: /"
+        passed=$((passed + ok))
+        failed=$((failed + notok))
+        missing=$(( ${planned:-0} - ok - notok ))
+        if [ "$missing" -gt 0 ] || [ -z "$planned" ] || { [ $rc -ne 0 ] && [ "$notok" = 0 ]; }; then
+            count fail "$name" "crashed or stopped early (rc=$rc, log $log)"
+            [ "$missing" -gt 1 ] && failed=$((failed + missing - 1))
+        fi
+        echo "host $name: $ok passed, $notok failed"
+    done
+fi
+
+# ---- in-guest tests ---------------------------------------------------------
+# runs.conf: NAME | run-dom0.sh options | minnow command line | expected status
+run_guest() {
+    local name=$1 opts=$2 args=$3 expect=$4
+    local log="$logs/guest-$name.log"
+    # shellcheck disable=SC2086
+    scripts/run-dom0.sh --log "$log" $opts "$build/minnow" $args
+    local rc=$?
+    local lines
+    lines=$(tr -d '\r' <"$log" | grep -a -o 'TEST [A-Za-z0-9_]*: \(PASS\|FAIL\|SKIP\).*')
+    if [ "$expect" = crash ]; then
+        # The named test must be reported as FAIL with the trap's rip and cr2,
+        # and the run must end with the panic status.
+        if [ $rc -eq 3 ] && echo "$lines" | grep -q ': FAIL fatal trap .*rip=0x[0-9a-f]* cr2='; then
+            count pass "guest $name"
+            echo "guest $name: PASS (reported: $(echo "$lines" | head -1))"
+        else
+            count fail "guest $name" "expected a reported fatal trap, rc=$rc (log $log)"
+        fi
+        return
+    fi
+    local p f s
+    p=$(echo "$lines" | grep -c ': PASS')
+    f=$(echo "$lines" | grep -c ': FAIL')
+    s=$(echo "$lines" | grep -c ': SKIP')
+    echo "$lines" | grep ': \(FAIL\|SKIP\)' | sed "s/^/  $name: /"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ $rc -ne 0 ] || ! tr -d '\r' <"$log" | grep -a -q 'Test result: \(SUCCESS\|SKIP\)'; then
+        count fail "guest $name" "run ended badly (rc=$rc, log $log)"
+        tr -d '\r' <"$log" | grep -a -A12 'FATAL\|PANIC' | head -30 | sed 's/^/    /'
+    fi
+    echo "guest $name: $p passed, $f failed, $s skipped"
+}
+
+if want guest; then
+    trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
+    while IFS='|' read -r name opts args expect; do
+        name=$(trim "$name")
+        case "$name" in ''|\#*) continue ;; esac
+        [ -n "${GUEST_RUN:-}" ] && [ "$GUEST_RUN" != "$name" ] && continue
+        run_guest "$name" "$(trim "$opts")" "$(trim "$args")" "$(trim "$expect")"
+    done < tests/guest/runs.conf
+fi
+
+# ---- fuzzing (bounded) ------------------------------------------------------
+if want fuzz && [ -x scripts/fuzz.sh ]; then
+    out=$(scripts/fuzz.sh 2>&1)
+    while read -r line; do
+        case "$line" in
+            "FUZZ "*": PASS"*) count pass "$line"; echo "$line" ;;
+            "FUZZ "*": FAIL"*) count fail "$line" ;;
+        esac
+    done <<<"$out"
+    echo "$out" | grep -q '^FUZZ ' || count fail "fuzz" "scripts/fuzz.sh printed no FUZZ line"
+fi
+
+# ---- toolstack checks -------------------------------------------------------
+if want toolstack && [ -x scripts/run-toolstack.sh ]; then
+    out=$(scripts/run-toolstack.sh 2>&1)
+    rc=$?
+    echo "$out" | grep -a '^CHECK ' | tee "$logs/toolstack-checks.txt" | grep -v ': PASS' | sed 's/^/  /'
+    p=$(echo "$out" | grep -a -c '^CHECK [^:]*: PASS')
+    f=$(echo "$out" | grep -a -c '^CHECK [^:]*: FAIL')
+    passed=$((passed + p))
+    failed=$((failed + f))
+    [ $rc -ne 0 ] && [ "$f" = 0 ] && count fail "toolstack" "harness failed (rc=$rc): $(echo "$out" | tail -3)"
+    echo "toolstack: $p passed, $f failed"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,149 @@
+/* Event channels, the timer and the scheduler. */
+#include <minnow/test.h>
+#include <minnow/events.h>
+#include <minnow/sched.h>
+#include <minnow/time.h>
+#include <arch/hypercall.h>
+
+static volatile unsigned loopback_hits;
+static struct thread *loopback_waiter;
+
+static void loopback_handler(evtchn_port_t port, void *data)
+{
+    loopback_hits++;
+    if (loopback_waiter)
+        thread_wake(loopback_waiter);
+}
+
+/*
+ * An interdomain channel from this domain to itself: send on one end, the
+ * event arrives on the other, through Xen's real delivery path.
+ */
+GUEST_TEST(evtchn_loopback, 0)
+{
+    evtchn_port_t a, b;
+    int rc = evtchn_alloc_unbound(DOMID_SELF, NULL, NULL, &a);
+    TEST_ASSERT(rc == 0, "alloc_unbound rc=%d", rc);
+    evtchn_unbind(a);
+
+    struct evtchn_bind_interdomain bind = { .remote_dom = DOMID_SELF, .remote_port = a };
+    long lrc = hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+    TEST_ASSERT(lrc == 0, "bind_interdomain rc=%ld", lrc);
+    b = bind.local_port;
+    rc = evtchn_bind(b, loopback_handler, NULL);
+    TEST_ASSERT(rc == 0, "bind rc=%d", rc);
+
+    /* Masked: the event stays pending and the handler does not run. */
+    loopback_hits = 0;
+    evtchn_notify(a);
+    TEST_ASSERT(evtchn_is_pending(b), "port %u not pending after send", b);
+    TEST_ASSERT(loopback_hits == 0, "handler ran while masked");
+
+    /* Unmasking delivers the pending event. */
+    loopback_waiter = current_thread();
+    evtchn_unmask(b);
+    stime_t deadline = monotonic_ns() + 100 * NSEC_PER_MSEC;
+    while (loopback_hits == 0 && monotonic_ns() < deadline)
+        thread_yield();
+    TEST_ASSERT(loopback_hits == 1, "hits after unmask: %u", loopback_hits);
+
+    /* And a second send while unmasked arrives too. */
+    evtchn_notify(a);
+    wait_until(loopback_hits == 2 || monotonic_ns() > deadline);
+    TEST_ASSERT(loopback_hits == 2, "hits after second send: %u", loopback_hits);
+    loopback_waiter = NULL;
+
+    evtchn_close(b);
+    evtchn_close(a);
+    return TEST_PASS;
+}
+
+GUEST_TEST(time_monotonic, 0)
+{
+    stime_t t0 = monotonic_ns(), prev = t0;
+
+    for (int i = 0; i < 10000; i++) {
+        stime_t t = monotonic_ns();
+        TEST_ASSERT(t >= prev, "time went back: %lu -> %lu", (unsigned long)prev,
+                    (unsigned long)t);
+        prev = t;
+    }
+    uint64_t sec;
+    uint32_t nsec;
+    wall_clock(&sec, &nsec);
+    /* 2020-01-01 .. 2100-01-01: a sane wall clock. */
+    TEST_ASSERT(sec > 1577836800ULL && sec < 4102444800ULL, "wall clock %lu", (unsigned long)sec);
+    TEST_ASSERT(nsec < NSEC_PER_SEC, "nsec %u", nsec);
+    return TEST_PASS;
+}
+
+GUEST_TEST(timer_sleep_10ms, 0)
+{
+    extern unsigned long timer_interrupts;
+    unsigned long irqs = timer_interrupts;
+    stime_t t0 = monotonic_ns();
+
+    msleep(10);
+    stime_t slept = monotonic_ns() - t0;
+    /* Never early; late by at most 50 ms even under emulation. */
+    TEST_ASSERT(slept >= 10 * NSEC_PER_MSEC, "woke early after %lu ns", (unsigned long)slept);
+    TEST_ASSERT(slept < 60 * NSEC_PER_MSEC, "woke late after %lu ns", (unsigned long)slept);
+    TEST_ASSERT(timer_interrupts > irqs, "no VIRQ_TIMER event");
+    test_detail("slept %lu us", (unsigned long)(slept / NSEC_PER_USEC));
+    return TEST_PASS;
+}
+
+static char order[16];
+static volatile unsigned order_len;
+
+static void sleeper(void *arg)
+{
+    uintptr_t ms = (uintptr_t)arg;
+    msleep(ms);
+    order[order_len++] = '0' + ms / 10;
+}
+
+GUEST_TEST(sched_sleep_order, 0)
+{
+    order_len = 0;
+    unsigned long before = sched_thread_count();
+
+    TEST_ASSERT(thread_create("s30", sleeper, (void *)30), "create");
+    TEST_ASSERT(thread_create("s10", sleeper, (void *)10), "create");
+    TEST_ASSERT(thread_create("s20", sleeper, (void *)20), "create");
+    stime_t deadline = monotonic_ns() + NSEC_PER_SEC;
+    while (order_len < 3 && monotonic_ns() < deadline)
+        msleep(5);
+    order[order_len] = '\0';
+    TEST_ASSERT(order_len == 3, "only %u threads finished", order_len);
+    TEST_ASSERT(order[0] == '1' && order[1] == '2' && order[2] == '3', "order %s", order);
+    msleep(1);      /* let the exited threads be reaped */
+    TEST_ASSERT(sched_thread_count() == before, "threads %lu, want %lu",
+                sched_thread_count(), before);
+    return TEST_PASS;
+}
+
+static volatile unsigned pingpong;
+
+static void ponger(void *arg)
+{
+    while (pingpong < 1000) {
+        if (pingpong % 2 == 1)
+            pingpong++;
+        thread_yield();
+    }
+}
+
+GUEST_TEST(sched_yield_pingpong, 0)
+{
+    pingpong = 0;
+    TEST_ASSERT(thread_create("ponger", ponger, NULL), "create");
+    while (pingpong < 1000) {
+        if (pingpong % 2 == 0)
+            pingpong++;
+        thread_yield();
+    }
+    msleep(1);
+    TEST_ASSERT(pingpong == 1000, "pingpong %u", pingpong);
+    return TEST_PASS;
+}

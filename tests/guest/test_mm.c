@@ -1,0 +1,87 @@
+/* Frame allocator and malloc under stress, on the real guest. */
+#include <stdlib.h>
+#include <string.h>
+#include <minnow/test.h>
+#include <minnow/frame.h>
+#include <minnow/heap.h>
+#include <arch/layout.h>
+
+GUEST_TEST(frame_alloc_all_free_all, 0)
+{
+    uint64_t n = frame_free_count() > 8192 ? 4096 : frame_free_count() / 2;
+    xen_pfn_t *pfns = malloc(n * sizeof(*pfns));
+    TEST_ASSERT(pfns, "malloc");
+    uint64_t free0 = frame_free_count();    /* after malloc took its pages */
+
+    for (uint64_t i = 0; i < n; i++) {
+        TEST_ASSERT(frame_alloc(&pfns[i]) == 0, "alloc %lu failed", (unsigned long)i);
+        TEST_ASSERT(!frame_is_free(pfns[i]), "pfn %#lx still free", (unsigned long)pfns[i]);
+        /* The frame is ours and mapped: write its own pfn into it. */
+        *(volatile uint64_t *)pfn_to_virt(pfns[i]) = pfns[i];
+    }
+    TEST_ASSERT(frame_free_count() == free0 - n, "count %lu", (unsigned long)frame_free_count());
+    for (uint64_t i = 0; i < n; i++)
+        TEST_ASSERT(*(volatile uint64_t *)pfn_to_virt(pfns[i]) == pfns[i],
+                    "pfn %#lx handed out twice", (unsigned long)pfns[i]);
+    for (uint64_t i = 0; i < n; i++)
+        frame_free(pfns[i]);
+    TEST_ASSERT(frame_free_count() == free0, "count %lu after free", (unsigned long)frame_free_count());
+    free(pfns);
+    test_detail("%lu frames", (unsigned long)n);
+    return TEST_PASS;
+}
+
+/* A tiny xorshift: deterministic "random" sizes. */
+static uint64_t rng = 88172645463325252ULL;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+GUEST_TEST(malloc_stress, 0)
+{
+    enum { SLOTS = 512, ROUNDS = 20000 };
+    static unsigned char *ptr[SLOTS];
+    static size_t len[SLOTS];
+
+    for (int r = 0; r < ROUNDS; r++) {
+        int s = next_rand() % SLOTS;
+        if (ptr[s]) {
+            for (size_t i = 0; i < len[s]; i += 97)
+                TEST_ASSERT(ptr[s][i] == (unsigned char)(s + i), "slot %d corrupted", s);
+            free(ptr[s]);
+            ptr[s] = NULL;
+        } else {
+            len[s] = 1 + next_rand() % (next_rand() % 8 == 0 ? 256 * 1024 : 2048);
+            ptr[s] = malloc(len[s]);
+            TEST_ASSERT(ptr[s], "malloc(%zu) failed in round %d", len[s], r);
+            for (size_t i = 0; i < len[s]; i += 97)
+                ptr[s][i] = s + i;
+        }
+    }
+    uint64_t peak = heap_mapped_bytes();
+    for (int s = 0; s < SLOTS; s++) {
+        free(ptr[s]);
+        ptr[s] = NULL;
+    }
+    test_detail("heap peaked at %lu KiB mapped", (unsigned long)(peak >> 10));
+    return TEST_PASS;
+}
+
+GUEST_TEST(malloc_exhaustion_is_clean, 0)
+{
+    /* Far more than this guest has: must fail cleanly, and leave the heap usable. */
+    void *p = malloc(32UL << 30);
+    TEST_ASSERT(p == NULL, "32 GiB malloc succeeded");
+    uint64_t free_before = frame_free_count();
+    void *q = malloc(1 << 20);
+    TEST_ASSERT(q, "1 MiB malloc after a failed one");
+    memset(q, 0x5a, 1 << 20);
+    free(q);
+    TEST_ASSERT(frame_free_count() + 1024 >= free_before, "frames leaked: %lu -> %lu",
+                (unsigned long)free_before, (unsigned long)frame_free_count());
+    return TEST_PASS;
+}

@@ -1,0 +1,187 @@
+/*
+ * The p2m on the real hypervisor: built from start_info, readable the way
+ * the toolstack reads it, published in shared_info.
+ */
+#include <stdlib.h>
+#include <arch/layout.h>
+#include <minnow/hypervisor.h>
+#include <minnow/mm_env.h>
+#include <minnow/p2m.h>
+#include <minnow/pt.h>
+#include <minnow/test.h>
+
+/* Far above dom0's RAM, inside the default 512 GiB reserve. */
+#define FAR_PFN   (300UL * P2M_PFNS_PER_PTE)      /* 300 GiB */
+
+GUEST_TEST(p2m_self_check, 0)
+{
+    struct p2m_stats st;
+    int problems;
+
+    TEST_ASSERT(p2m_ready(), "p2m not built");
+    problems = p2m_self_check();
+    TEST_ASSERT(problems == 0, "%d problems (see the p2m check lines)", problems);
+    p2m_get_stats(&st);
+    test_detail("%lu pfns, %lu pages (%lu leaves, %lu PTE, %lu PMD)",
+                (unsigned long)p2m_max_pfn(), (unsigned long)st.total,
+                (unsigned long)st.leaves, (unsigned long)st.pte_pages,
+                (unsigned long)st.pmd_pages);
+    return TEST_PASS;
+}
+
+/* Every booted pfn maps to what Xen's list said, and back through m2p. */
+GUEST_TEST(p2m_matches_start_info, 0)
+{
+    const xen_pfn_t *xen_list = (const xen_pfn_t *)boot_info.mfn_list;
+
+    for (xen_pfn_t pfn = 0; pfn < boot_info.nr_pages; pfn++) {
+        xen_pfn_t mfn = xen_list[pfn];
+        TEST_ASSERT(pfn_to_mfn(pfn) == mfn, "pfn %#lx: p2m %#lx, Xen %#lx",
+                    (unsigned long)pfn, (unsigned long)pfn_to_mfn(pfn),
+                    (unsigned long)mfn);
+        TEST_ASSERT(p2m_kind_of(pfn) == P2M_RAM, "pfn %#lx is %s", (unsigned long)pfn,
+                    p2m_kind_name(p2m_kind_of(pfn)));
+        TEST_ASSERT(mfn_to_pfn(mfn) == pfn, "m2p[%#lx] = %#lx", (unsigned long)mfn,
+                    (unsigned long)mfn_to_pfn(mfn));
+        TEST_ASSERT(mfn_to_local_pfn(mfn) == pfn, "mfn %#lx not local",
+                    (unsigned long)mfn);
+    }
+    TEST_ASSERT(pfn_to_mfn(boot_info.nr_pages) == INVALID_P2M_ENTRY, "past the end");
+    TEST_ASSERT(pfn_to_mfn(~0UL >> 2) == INVALID_P2M_ENTRY, "far out of range");
+    TEST_ASSERT(mfn_to_pfn(~0UL >> 2) == INVALID_P2M_ENTRY, "m2p bounds");
+    test_detail("%lu pfns", (unsigned long)boot_info.nr_pages);
+    return TEST_PASS;
+}
+
+GUEST_TEST(p2m_published, 0)
+{
+    const struct arch_shared_info *a = &shared_info->arch;
+    bool tree = !(boot_sif_flags & SIF_VIRT_P2M_4TOOLS);
+
+    TEST_ASSERT(a->p2m_cr3 == xen_pfn_to_cr3(pt_root_mfn()), "p2m_cr3 %#lx, L4 mfn %#lx",
+                (unsigned long)a->p2m_cr3, (unsigned long)pt_root_mfn());
+    TEST_ASSERT(a->p2m_vaddr == P2M_VIRT_BASE, "p2m_vaddr %#lx", (unsigned long)a->p2m_vaddr);
+    TEST_ASSERT(a->max_pfn == p2m_max_pfn() && a->max_pfn >= boot_info.nr_pages,
+                "max_pfn %#lx", (unsigned long)a->max_pfn);
+    TEST_ASSERT(!(a->p2m_generation & 1), "generation %lu is odd",
+                (unsigned long)a->p2m_generation);
+    if (tree)
+        TEST_ASSERT(a->pfn_to_mfn_frame_list_list != 0 &&
+                    a->pfn_to_mfn_frame_list_list != ~0UL, "no frame list list");
+    else
+        TEST_ASSERT(a->pfn_to_mfn_frame_list_list == ~0UL, "frame list list %#lx",
+                    (unsigned long)a->pfn_to_mfn_frame_list_list);
+    test_detail("max_pfn %#lx generation %lu frame list %s", (unsigned long)a->max_pfn,
+                (unsigned long)a->p2m_generation, tree ? "built" : "~0");
+    return TEST_PASS;
+}
+
+/* The 3-level tree (dom0 has no SIF_VIRT_P2M_4TOOLS), walked like xc does. */
+GUEST_TEST(p2m_frame_list_walk, 0)
+{
+    const struct arch_shared_info *a = &shared_info->arch;
+    const xen_pfn_t *top, *mid = NULL, *leaf;
+    xen_pfn_t prev_empty = 0;
+    uint64_t leaves = 0, empty = 0;
+
+    TEST_SKIP_IF(boot_sif_flags & SIF_VIRT_P2M_4TOOLS, "the tools use the linear p2m");
+    top = mm_env_machine_page(a->pfn_to_mfn_frame_list_list);
+    TEST_ASSERT(top, "frame list list mfn %#lx is not ours",
+                (unsigned long)a->pfn_to_mfn_frame_list_list);
+    for (xen_pfn_t first = 0; first < a->max_pfn; first += P2M_PER_PAGE, leaves++) {
+        xen_pfn_t leaf_mfn;
+        bool all_invalid = true;
+
+        if (first % P2M_PFNS_PER_PTE == 0) {
+            mid = mm_env_machine_page(top[first / P2M_PFNS_PER_PTE]);
+            TEST_ASSERT(mid, "mid page for pfn %#lx", (unsigned long)first);
+        }
+        leaf_mfn = mid[(first / P2M_PER_PAGE) % 512];
+        leaf = mm_env_machine_page(leaf_mfn);
+        TEST_ASSERT(leaf, "leaf for pfn %#lx: mfn %#lx", (unsigned long)first,
+                    (unsigned long)leaf_mfn);
+        if (leaf_mfn != prev_empty)
+            for (unsigned int i = 0; i < P2M_PER_PAGE && all_invalid; i++)
+                all_invalid = leaf[i] == INVALID_P2M_ENTRY;
+        if (all_invalid) {
+            /* A shared all-~0 leaf: minnow must agree the chunk is a hole. */
+            xen_pfn_t own = p2m_get(first);
+            TEST_ASSERT(own == INVALID_P2M_ENTRY || own == IDENTITY_FRAME(first),
+                        "pfn %#lx: tree has no frame, p2m %#lx", (unsigned long)first,
+                        (unsigned long)own);
+            prev_empty = leaf_mfn;
+            empty++;
+            continue;
+        }
+        for (unsigned int i = 0; i < P2M_PER_PAGE && first + i < a->max_pfn; i++) {
+            xen_pfn_t own = p2m_get(first + i);
+            TEST_ASSERT(leaf[i] == own ||
+                        (leaf[i] == INVALID_P2M_ENTRY && own == IDENTITY_FRAME(first + i)),
+                        "pfn %#lx: tree %#lx, p2m %#lx", (unsigned long)(first + i),
+                        (unsigned long)leaf[i], (unsigned long)own);
+        }
+    }
+    test_detail("%lu leaves (%lu all ~0) for max_pfn %#lx", (unsigned long)leaves,
+                (unsigned long)empty, (unsigned long)a->max_pfn);
+    return TEST_PASS;
+}
+
+GUEST_TEST(p2m_identity_ranges, 0)
+{
+    struct p2m_stats before, after;
+    xen_pfn_t s = FAR_PFN + 100, e = FAR_PFN + 3 * P2M_PER_PAGE + 7;
+    xen_pfn_t g = FAR_PFN + 4 * P2M_PFNS_PER_PTE;        /* a whole GiB */
+
+    p2m_get_stats(&before);
+    TEST_ASSERT(p2m_set_identity_range(s, e) == 0, "partial range");
+    TEST_ASSERT(p2m_set_identity_range(g, g + P2M_PFNS_PER_PTE) == 0, "whole GiB");
+    p2m_get_stats(&after);
+    for (xen_pfn_t p = s; p < e; p++)
+        TEST_ASSERT(p2m_get(p) == IDENTITY_FRAME(p) && pfn_to_mfn(p) == p,
+                    "pfn %#lx: %#lx", (unsigned long)p, (unsigned long)p2m_get(p));
+    TEST_ASSERT(p2m_get(s - 1) == INVALID_P2M_ENTRY, "before the range");
+    TEST_ASSERT(p2m_get(e) == INVALID_P2M_ENTRY, "after the range");
+    TEST_ASSERT(p2m_kind_of(g + 12345) == P2M_IDENTITY, "inside the GiB");
+    TEST_ASSERT(p2m_get(g + P2M_PFNS_PER_PTE) == INVALID_P2M_ENTRY, "after the GiB");
+    TEST_ASSERT(mfn_to_local_pfn(g + 7) == g + 7, "1:1 mfn is its own pfn");
+    /* Two partial leaves + one PTE page; the whole GiB costs no page. */
+    TEST_ASSERT(after.leaves == before.leaves + 2, "leaves %lu -> %lu",
+                (unsigned long)before.leaves, (unsigned long)after.leaves);
+    TEST_ASSERT(after.pte_pages == before.pte_pages + 1, "PTE pages %lu -> %lu",
+                (unsigned long)before.pte_pages, (unsigned long)after.pte_pages);
+    TEST_ASSERT(p2m_self_check() == 0, "self-check");
+    test_detail("%lu pages for 2 ranges", (unsigned long)(after.total - before.total));
+    return TEST_PASS;
+}
+
+/* A write into a shared chunk allocates; the non-allocating setter refuses. */
+GUEST_TEST(p2m_set_allocates_and_grows, 0)
+{
+    xen_pfn_t pfn = FAR_PFN + 20 * P2M_PFNS_PER_PTE + 3;
+    uint64_t gen = shared_info->arch.p2m_generation;
+
+    TEST_ASSERT(!p2m_try_set(pfn, FOREIGN_FRAME(1)), "shared leaf took a store");
+    TEST_ASSERT(p2m_set(pfn, FOREIGN_FRAME(1)) == 0, "p2m_set");
+    TEST_ASSERT(pfn_to_mfn(pfn) == 1 && p2m_kind_of(pfn) == P2M_FOREIGN, "read back");
+    TEST_ASSERT(shared_info->arch.p2m_generation >= gen + 2 &&
+                !(shared_info->arch.p2m_generation & 1), "generation %lu -> %lu",
+                (unsigned long)gen, (unsigned long)shared_info->arch.p2m_generation);
+    TEST_ASSERT(shared_info->arch.max_pfn == pfn + 1, "max_pfn %#lx",
+                (unsigned long)shared_info->arch.max_pfn);
+    TEST_ASSERT(p2m_try_set(pfn, INVALID_P2M_ENTRY), "private leaf refused a store");
+    TEST_ASSERT(p2m_self_check() == 0, "self-check");
+    return TEST_PASS;
+}
+
+/* Resume path: stale fields (as after a restore) are rewritten. */
+GUEST_TEST(p2m_republish, 0)
+{
+    struct arch_shared_info *a = &shared_info->arch;
+
+    a->p2m_cr3 = 0;
+    a->pfn_to_mfn_frame_list_list = 0;
+    TEST_ASSERT(p2m_republish() == 0, "republish");
+    TEST_ASSERT(a->p2m_cr3 == xen_pfn_to_cr3(pt_root_mfn()), "p2m_cr3");
+    TEST_ASSERT(p2m_self_check() == 0, "self-check");
+    return TEST_PASS;
+}

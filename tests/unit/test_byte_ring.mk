@@ -1,0 +1,1 @@
+test_byte_ring_SRCS := kernel/byte_ring.c

@@ -1,0 +1,105 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <minnow/cmdline.h>
+
+static void test_keys_values_and_flags(void **state)
+{
+    assert_int_equal(cmdline_init("  tests=boot,traps p2m_dump\tmem=64M a=b=c "), 0);
+    assert_string_equal(cmdline_get("tests"), "boot,traps");
+    assert_string_equal(cmdline_get("p2m_dump"), "");
+    assert_string_equal(cmdline_get("a"), "b=c");
+    assert_null(cmdline_get("test"));
+    assert_true(cmdline_has("mem"));
+    assert_false(cmdline_has("boot"));
+}
+
+static void test_last_value_wins(void **state)
+{
+    cmdline_init("x=1 x=2");
+    assert_string_equal(cmdline_get("x"), "2");
+}
+
+static void test_empty_and_null(void **state)
+{
+    assert_int_equal(cmdline_init(NULL), 0);
+    assert_null(cmdline_get("x"));
+    assert_int_equal(cmdline_init(""), 0);
+    assert_null(cmdline_get(""));
+}
+
+static void test_sizes(void **state)
+{
+    uint64_t v;
+    assert_int_equal(parse_size("64M", &v), 0);
+    assert_int_equal(v, 64ULL << 20);
+    assert_int_equal(parse_size("0x1000", &v), 0);
+    assert_int_equal(v, 0x1000);
+    assert_int_equal(parse_size("2T", &v), 0);
+    assert_int_equal(v, 2ULL << 40);
+    assert_int_equal(parse_size("512k", &v), 0);
+    assert_int_equal(v, 512 << 10);
+    assert_int_equal(parse_size("", &v), -EINVAL);
+    assert_int_equal(parse_size("12Q", &v), -EINVAL);
+    assert_int_equal(parse_size("0x", &v), -EINVAL);
+    assert_int_equal(parse_size("M", &v), -EINVAL);
+    assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
+    assert_int_equal(parse_size("17179869184G", &v), -EINVAL);   /* 2^34 G overflows */
+    cmdline_init("mem=1G bad=zz");
+    assert_int_equal(cmdline_get_size("mem", &v), 0);
+    assert_int_equal(v, 1ULL << 30);
+    assert_int_equal(cmdline_get_size("bad", &v), -EINVAL);
+    assert_int_equal(cmdline_get_size("none", &v), -ENOENT);
+}
+
+static void test_lists(void **state)
+{
+    cmdline_init("tests=boot,traps,p2m_self");
+    assert_true(cmdline_list_contains("tests", "traps", false));
+    assert_true(cmdline_list_contains("tests", "p2m_self", false));
+    assert_false(cmdline_list_contains("tests", "p2m", false));
+    assert_false(cmdline_list_contains("tests", "boo", false));
+    cmdline_init("tests=all");
+    assert_true(cmdline_list_contains("tests", "anything", true));
+    assert_false(cmdline_list_contains("tests", "anything", false));
+}
+
+static void test_too_many_words(void **state)
+{
+    char line[CMDLINE_MAX];
+    size_t off = 0;
+    for (int i = 0; i < CMDLINE_MAX_ARGS + 5; i++)
+        off += snprintf(line + off, sizeof(line) - off, "w%d ", i);
+    assert_int_equal(cmdline_init(line), -E2BIG);
+    assert_true(cmdline_has("w0"));
+    assert_true(cmdline_has("w63"));
+    assert_false(cmdline_has("w64"));
+}
+
+static void test_overlong_line_is_truncated_not_overrun(void **state)
+{
+    char line[CMDLINE_MAX * 2];
+    memset(line, 'a', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\0';
+    assert_int_equal(cmdline_init(line), 0);
+    assert_false(cmdline_has("a"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_values_and_flags),
+        cmocka_unit_test(test_last_value_wins),
+        cmocka_unit_test(test_empty_and_null),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_too_many_words),
+        cmocka_unit_test(test_overlong_line_is_truncated_not_overrun),
+    };
+    return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+}
