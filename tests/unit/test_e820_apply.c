@@ -1,0 +1,405 @@
+/*
+ * Host tests of e820_fetch() and e820_apply() against the Xen model
+ * (tests/unit/sim/): the model refuses what Xen would refuse (a frame
+ * released while mapped, m2p updates of foreign frames, ...), and every
+ * test ends by checking that
+ *   - the model saw no violation and the p2m self-check passes,
+ *   - every moved frame kept its contents and is consistent in p2m, m2p
+ *     and the direct map at its new pfn, and its old pfn is unmapped 1:1,
+ *   - every released frame left the domain; stuck ones are still RAM,
+ *   - every identity pfn of the plan (minus stuck) is 1:1,
+ *   - every usable pfn is RAM, mapped, with p2m[m2p[mfn]] == mfn,
+ *   - the domain holds nr_pages - released frames: nothing lost.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <minnow/e820.h>
+#include <minnow/e820_apply.h>
+#include <minnow/e820_plan.h>
+#include <minnow/mm_env.h>
+#include <minnow/p2m.h>
+#include <minnow/pt.h>
+#include "p2m_fixture.h"
+#include "sim/xen_model.h"
+
+#define E(a, s, t) { .addr = (a), .size = (s), .type = (t) }
+#define N(arr)  (sizeof(arr) / sizeof((arr)[0]))
+#define PAT(pfn) (0x5a5a000000000000ull ^ ((uint64_t)(pfn) * 0x9e3779b97f4a7c15ull))
+
+static struct e820_map raw, san;
+static struct e820_plan plan;
+static struct e820_warnings warns;
+static struct e820_apply_result res;
+
+/* Old mfn of each move source, to follow the frames. */
+#define MAX_SRC 0x20000
+static xen_pfn_t src_mfn[MAX_SRC];
+
+static int quiet(const char *fmt, ...)
+{
+    (void)fmt;
+    return 0;
+}
+
+static bool in_list(const struct e820_pfn_range *l, unsigned int n, xen_pfn_t p)
+{
+    for (unsigned int i = 0; i < n; i++)
+        if (l[i].start <= p && p < l[i].end)
+            return true;
+    return false;
+}
+
+/*
+ * Boot a model domain of nr pages, plan for map, feed the model's frame
+ * pool only the plan's usable pfns (as boot must), then pt_init/p2m_init.
+ */
+static void boot(xen_pfn_t nr, const struct e820_entry *map, unsigned int n)
+{
+    struct sim_config cfg = {
+        .nr_pages = nr, .map_all = true, .seed = 7, .max_pages = nr + 65536,
+        .p2m_va = TEST_P2M_VA, .p2m_slots = TEST_P2M_SLOTS,
+    };
+    struct p2m_config pc = { .virt_base = TEST_P2M_VA, .virt_slots = TEST_P2M_SLOTS };
+    struct e820_pfn_range keep;
+    xen_pfn_t pfn;
+
+    p2m_forget();
+    sim_init(&cfg);
+    host_console_reset();
+
+    e820_warnings_init(&warns);
+    e820_parse(&raw, map, n, &warns);
+    e820_sanitize(&raw, &san, &warns);
+    keep.start = 0;
+    keep.end = sim.first_free_pfn;      /* kernel + Xen's boot data */
+    assert_int_equal(e820_plan_build(&plan, &san, nr, P2M_DEFAULT_PFNS, &keep, 1,
+                                     &warns), 0);
+
+    while (sim_pool_take(&pfn) == 0)
+        ;
+    for (unsigned int i = 0; i < plan.nr_usable; i++) {
+        xen_pfn_t s = plan.usable[i].start, e = plan.usable[i].end;
+
+        if (s < sim.first_free_pfn)
+            s = sim.first_free_pfn;
+        if (e > nr)
+            e = nr;
+        if (s < e)
+            sim_pool_add(s, e - s);
+    }
+
+    pt_init(sim.start_info.pt_base >> 12);
+    assert_int_equal(p2m_init(&sim.start_info, &pc), 0);
+    assert_int_equal(p2m_table_limit, P2M_DEFAULT_PFNS);
+
+    /* Mark every populated page in a hole, and remember its frame. */
+    for (pfn = 0; pfn < nr; pfn++) {
+        if (!in_list(plan.identity, plan.nr_identity, pfn))
+            continue;
+        assert_true(pfn < MAX_SRC);
+        src_mfn[pfn] = pfn_to_mfn(pfn);
+        *(volatile uint64_t *)mm_env_pfn_to_va(pfn) = PAT(pfn);
+    }
+    assert_int_equal(sim_take_violations(), 0);
+}
+
+static void check_after(void)
+{
+    uint64_t pte;
+    unsigned int i;
+
+    if (sim_take_violations())
+        fail_msg("model violation: %s", sim.last_violation);
+    assert_int_equal(p2m_self_check(), 0);
+    assert_int_equal(res.moved_pages + res.fallback_pages, plan.moved_pages);
+    assert_int_equal(res.released_pages + res.stuck_pages,
+                     plan.released_pages + res.fallback_pages);
+    /* Nothing lost: the domain holds what it had minus what went back. */
+    assert_int_equal(sim.dom_pages, plan.nr_pages - res.released_pages);
+
+    /* Moved frames: contents, p2m, m2p, direct map at the new pfn. */
+    for (i = 0; i < res.nr_dst; i++)
+        for (xen_pfn_t d = res.dst[i].start; d < res.dst[i].end; d++) {
+            xen_pfn_t s = 0, mfn;
+            unsigned int m;
+
+            for (m = 0; m < plan.nr_moves; m++)
+                if (plan.move[m].dst <= d && d < plan.move[m].dst + plan.move[m].nr)
+                    s = plan.move[m].src + (d - plan.move[m].dst);
+            mfn = pfn_to_mfn(d);
+            if (mfn != src_mfn[s] || mm_env_m2p(mfn) != d)
+                fail_msg("pfn %#lx: mfn %#lx, m2p %#lx; want mfn %#lx of pfn %#lx",
+                         (unsigned long)d, (unsigned long)mfn,
+                         (unsigned long)mm_env_m2p(mfn), (unsigned long)src_mfn[s],
+                         (unsigned long)s);
+            assert_int_equal(sim_translate((uint64_t)d << 12, &pte), mfn);
+            assert_true(pte & PTE_RW);
+            assert_int_equal(*(volatile uint64_t *)mm_env_pfn_to_va(d), PAT(s));
+            assert_int_equal(sim_translate((uint64_t)s << 12, &pte), INVALID_MFN);
+        }
+
+    /*
+     * Every frame that sat in a hole, followed independently of what
+     * e820_apply() says: it left the domain (its pfn is now 1:1), or it is
+     * at a destination pfn (p2m and m2p agree), or it is still RAM at its
+     * old pfn (stuck).  Nothing else.
+     */
+    uint64_t gone = 0, moved = 0, stuck = 0;
+    for (xen_pfn_t p = 0; p < plan.nr_pages; p++) {
+        xen_pfn_t mfn0 = src_mfn[p], at;
+
+        if (!in_list(plan.identity, plan.nr_identity, p))
+            continue;
+        if (!mm_env_machine_page(mfn0)) {
+            assert_int_equal(p2m_kind_of(p), P2M_IDENTITY);
+            gone++;
+            continue;
+        }
+        at = mm_env_m2p(mfn0);
+        if (at == p) {
+            if (p2m_kind_of(p) != P2M_RAM || pfn_to_mfn(p) != mfn0)
+                fail_msg("frame %#lx of pfn %#lx: still owned, p2m says %s",
+                         (unsigned long)mfn0, (unsigned long)p,
+                         p2m_kind_name(p2m_kind_of(p)));
+            assert_int_equal(*(volatile uint64_t *)mm_env_pfn_to_va(p), PAT(p));
+            stuck++;
+        } else {
+            if (at < plan.nr_pages || pfn_to_mfn(at) != mfn0)
+                fail_msg("frame %#lx of pfn %#lx lost: m2p %#lx", (unsigned long)mfn0,
+                         (unsigned long)p, (unsigned long)at);
+            moved++;
+        }
+    }
+    assert_int_equal(gone, res.released_pages);
+    assert_int_equal(moved, res.moved_pages);
+    assert_int_equal(stuck, res.stuck_pages);
+    /* Planned destinations that did not get a frame stay missing. */
+    for (i = 0; i < plan.nr_moves; i++)
+        for (xen_pfn_t d = plan.move[i].dst; d < plan.move[i].dst + plan.move[i].nr; d++)
+            if (!in_list(res.dst, res.nr_dst, d) && p2m_kind_of(d) != P2M_MISSING)
+                fail_msg("failed destination pfn %#lx is %s", (unsigned long)d,
+                         p2m_kind_name(p2m_kind_of(d)));
+
+    /* Identity: every planned identity pfn except stuck ones. */
+    for (i = 0; i < plan.nr_identity; i++) {
+        xen_pfn_t s = plan.identity[i].start, e = plan.identity[i].end;
+        xen_pfn_t step = e - s > 4096 ? (e - s) / 997 + 1 : 1;
+
+        for (xen_pfn_t p = s; p < e; p += step) {
+            if (in_list(res.stuck, res.nr_stuck, p)) {
+                assert_int_equal(p2m_kind_of(p), P2M_RAM);
+                continue;
+            }
+            if (p2m_kind_of(p) != P2M_IDENTITY || pfn_to_mfn(p) != p)
+                fail_msg("pfn %#lx: %s, want identity", (unsigned long)p,
+                         p2m_kind_name(p2m_kind_of(p)));
+        }
+        assert_int_equal(p2m_kind_of(e - 1), in_list(res.stuck, res.nr_stuck, e - 1)
+                                                  ? P2M_RAM : P2M_IDENTITY);
+    }
+
+    /* Usable below nr_pages, kept and stuck: RAM, mapped, consistent. */
+    for (xen_pfn_t p = 0; p < plan.nr_pages; p++) {
+        bool ram = in_list(plan.usable, plan.nr_usable, p) ||
+                   in_list(res.stuck, res.nr_stuck, p);
+        xen_pfn_t mfn = pfn_to_mfn(p);
+
+        if (!ram)
+            continue;
+        if (p2m_kind_of(p) != P2M_RAM || mm_env_m2p(mfn) != p)
+            fail_msg("usable pfn %#lx: %s, m2p %#lx", (unsigned long)p,
+                     p2m_kind_name(p2m_kind_of(p)), (unsigned long)mm_env_m2p(mfn));
+        if (p > 0)      /* page 0 may be unmapped by boot in the guest */
+            assert_int_equal(sim_translate((uint64_t)p << 12, &pte), mfn);
+    }
+}
+
+static void teardown(void)
+{
+    p2m_forget();
+    sim_fini();
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* QEMU's low hole, dom0_mem=64M: 97 pages move to 0x4000. */
+static void test_apply_low_hole(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9fc00, E820_RAM), E(0x9fc00, 0x400, E820_RESERVED),
+        E(0xf0000, 0x10000, E820_RESERVED), E(0x100000, 0x3fee0000, E820_RAM),
+        E(0x3ffe0000, 0x20000, E820_RESERVED),
+        E(0xfd00000000, 0x10000000000 - 0xfd00000000, E820_RESERVED),
+    };
+
+    (void)state;
+    boot(0x4000, map, N(map));
+    assert_int_equal(plan.moved_pages, 97);
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    assert_int_equal(res.moved_pages, 97);
+    assert_int_equal(res.nr_dst, 1);
+    check_after();
+    teardown();
+}
+
+/* A PCI-hole shape: 16 Ki pages in a hole move above nr_pages (many chunks). */
+static void test_apply_pci_hole(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9f000, E820_RAM), E(0x9f000, 0x61000, E820_RESERVED),
+        E(0x100000, 0x18000000 - 0x100000, E820_RAM),
+        E(0x18000000, 0x4000000, E820_RESERVED),          /* pfns 0x18000-0x1c000 */
+        E(0x20000000, 0x8000000, E820_RAM),               /* room above 0x20000 */
+    };
+
+    (void)state;
+    boot(0x20000, map, N(map));
+    /* The model's boot page tables for 512 MiB run past pfn 0x100: the low
+     * hole holds boot data and is kept; the hole at 0x18000 moves. */
+    assert_true(sim.first_free_pfn > 0x100);
+    assert_int_equal(plan.kept_pages, 0x61);
+    assert_int_equal(plan.moved_pages, 0x8000);
+    assert_int_equal(plan.released_pages, 0);
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    check_after();
+    teardown();
+}
+
+/* No RAM above nr_pages: everything in holes goes back to Xen. */
+static void test_apply_release_only(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9f000, E820_RAM), E(0x9f000, 0x61000, E820_RESERVED),
+        E(0x100000, 0x3000000, E820_RAM),                 /* RAM ends at pfn 0x3100 */
+    };
+
+    (void)state;
+    boot(0x4000, map, N(map));
+    assert_int_equal(plan.released_pages, 0x61 + 0x4000 - 0x3100);
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    assert_int_equal(res.released_pages, plan.released_pages);
+    check_after();
+    teardown();
+}
+
+/* Xen takes only 10 pages of the first release: the rest stay RAM. */
+static void test_apply_partial_release(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9f000, E820_RAM), E(0x9f000, 0x61000, E820_RESERVED),
+        E(0x100000, 0x3000000, E820_RAM),
+    };
+
+    (void)state;
+    boot(0x4000, map, N(map));
+    sim_inject_memop(XENMEM_decrease_reservation, 10, 0);
+    assert_int_not_equal(e820_apply(&plan, &res), 0);
+    assert_int_equal(res.stuck_pages, 0x61 - 10);
+    assert_int_equal(res.released_pages, plan.released_pages - (0x61 - 10));
+    assert_true(host_console_contains("decrease_reservation took 10 of 97"));
+    check_after();
+    teardown();
+}
+
+/*
+ * The failure tests end RAM on a 1 GiB boundary: the identity tail then
+ * needs no new p2m pages, so the injected allocation failure (which stays
+ * armed) hits only the move.
+ */
+static const struct e820_entry aligned_map[] = {
+    E(0x0, 0x9f000, E820_RAM), E(0x9f000, 0x61000, E820_RESERVED),
+    E(0x100000, 0x3ff00000, E820_RAM),
+};
+
+/* No memory for the destination's p2m leaf: the move becomes a release. */
+static void test_apply_move_fails_then_releases(void **state)
+{
+    const struct e820_entry *map = aligned_map;
+
+    (void)state;
+    boot(0x4000, map, N(aligned_map));
+    sim_fail_frame_alloc_after(0);
+    assert_int_not_equal(e820_apply(&plan, &res), 0);
+    sim_fail_frame_alloc_after(-1);
+    assert_int_equal(res.moved_pages, 0);
+    assert_int_equal(res.fallback_pages, 97);
+    assert_int_equal(res.released_pages, 97);
+    assert_int_equal(res.rc, -ENOMEM);
+    assert_true(host_console_contains("releasing instead"));
+    check_after();
+    teardown();
+}
+
+/* Page tables for the destination cannot be allocated: undone, released. */
+static void test_apply_map_fails_then_releases(void **state)
+{
+    const struct e820_entry *map = aligned_map;
+
+    (void)state;
+    boot(0x4000, map, N(aligned_map));
+    sim_fail_frame_alloc_after(1);      /* the p2m leaf yes, the page table no */
+    assert_int_not_equal(e820_apply(&plan, &res), 0);
+    sim_fail_frame_alloc_after(-1);
+    assert_int_equal(res.moved_pages, 0);
+    assert_int_equal(res.fallback_pages, 97);
+    assert_int_equal(res.released_pages, 97);
+    assert_true(host_console_contains("mapping pfns 0x4000+97 failed"));
+    check_after();
+    teardown();
+}
+
+/* A hole over the boot data: those pfns are kept, the rest move. */
+static void test_apply_keep_boot_data(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x40000, E820_RAM), E(0x40000, 0xc0000, E820_RESERVED),
+        E(0x100000, 0x3fee0000, E820_RAM),
+    };
+
+    (void)state;
+    boot(0x4000, map, N(map));
+    assert_int_equal(plan.nr_kept, 1);
+    assert_int_equal(plan.kept[0].start, 0x40);
+    assert_int_equal(plan.kept[0].end, sim.first_free_pfn);
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    check_after();
+    teardown();
+}
+
+static void test_fetch_fallbacks(void **state)
+{
+    (void)state;
+    boot(0x1000, (const struct e820_entry[]){ E(0, 0x1000000, E820_RAM) }, 1);
+    /* The model answers XENMEM_memory_map with -ENOSYS, as Xen does for PV. */
+    assert_int_equal(e820_fetch(&raw, false, 0x1000, quiet), 1);
+    assert_int_equal(raw.nr, 1);
+    assert_int_equal(raw.entry[0].size, 0x1000ull << 12);
+    sim_inject_memop(XENMEM_machine_memory_map, 0, -EPERM);
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, quiet), -EPERM);
+    assert_int_equal(raw.nr, 1);
+    assert_int_equal(sim_take_violations(), 0);
+    teardown();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_apply_low_hole),
+        cmocka_unit_test(test_apply_pci_hole),
+        cmocka_unit_test(test_apply_release_only),
+        cmocka_unit_test(test_apply_partial_release),
+        cmocka_unit_test(test_apply_move_fails_then_releases),
+        cmocka_unit_test(test_apply_map_fails_then_releases),
+        cmocka_unit_test(test_apply_keep_boot_data),
+        cmocka_unit_test(test_fetch_fallbacks),
+    };
+
+    return cmocka_run_group_tests_name("e820_apply", tests, NULL, NULL);
+}
