@@ -1,21 +1,31 @@
 /*
  * Memory at boot.  Xen hands minnow [0, nr_pages) of pseudo-physical
- * memory but maps only the bootstrap region (kernel, p2m list, start_info,
- * page tables, stack, >= 512 KiB of slack, up to a 4 MiB boundary):
+ * memory but maps only the bootstrap region: from VIRT_BASE (0) through
+ * the kernel (linked at 1 MiB), Xen's p2m list, start_info, page tables,
+ * stack and >= 512 KiB of slack, up to a 4 MiB boundary:
  *
- *   pfn 0     kernel image   Xen's p2m list  start_info  tables  stack  slack    nr_pages
- *   |--------|--------------|---------------|-----------|-------|------|.......|----------|
- *   0x1000   _end           mfn_list                    pt_base        ^       ^
- *                                                     bootstrap_end --/   xen_mapped_end
+ *   pfn 0   0x100    kernel   Xen's p2m list  start_info  tables  stack  slack    nr_pages
+ *   |-------|--------------|---------------|-----------|-------|------|.......|----------|
+ *   low RAM  _text  _end    mfn_list                    pt_base        ^       ^
+ *   (+ hole)                                          bootstrap_end --/   xen_mapped_end
  *
- * Step 1 gives [bootstrap_end, xen_mapped_end) to the frame allocator.
- * Step 2 maps the rest of RAM 2 MiB at a time; the page tables each step
+ * Step 1 reads the E820 and plans its holes (docs/e820.md): pfns Xen
+ * populated inside a hole will move or be released, so they are never
+ * handed to the allocator.
+ * Step 2 gives the usable part of [1, _text) and [bootstrap_end,
+ * xen_mapped_end) to the frame allocator.
+ * Step 3 maps the rest of RAM 2 MiB at a time; the page tables each step
  * needs come from frames the previous steps mapped, and each step's frames
  * join the allocator right after, so the allocator never runs dry.
- * Step 3 unmaps page 0 (NULL must fault).  Step 4 sets up the heap.
+ * Step 4 builds and publishes the p2m; step 5 applies the E820 plan (1:1
+ * holes, frames moved above the end of RAM or released).
+ * Step 6 unmaps page 0 (NULL must fault).  Step 7 sets up the heap.
  */
 #include <errno.h>
 #include <minnow/console.h>
+#include <minnow/e820.h>
+#include <minnow/e820_apply.h>
+#include <minnow/e820_plan.h>
 #include <minnow/frame.h>
 #include <minnow/heap.h>
 #include <minnow/hypervisor.h>
@@ -71,6 +81,52 @@ static const struct heap_ops heap_ops = {
     .unmap_page = heap_unmap_page,
 };
 
+/* ---- the E820: which pfns are RAM, which are 1:1, which frames move ---- */
+
+static struct e820_map raw_map, e820_map;
+static struct e820_plan plan;
+static struct e820_apply_result e820_result;
+
+const struct e820_map *mm_e820_map(void) { return &e820_map; }
+const struct e820_plan *mm_e820_plan(void) { return &plan; }
+const struct e820_apply_result *mm_e820_result(void) { return &e820_result; }
+
+extern char _text[];
+
+static void plan_e820(xen_pfn_t nr_pages, xen_pfn_t boot_end)
+{
+    struct e820_warnings w;
+    struct p2m_config cfg;
+    xen_pfn_t limit;
+    /* The kernel and Xen's boot data cannot move; the low pfns below them can. */
+    struct e820_pfn_range keep = { virt_to_pfn(_text), boot_end };
+
+    e820_warnings_init(&w);
+    e820_fetch(&raw_map, is_initial_domain(), nr_pages, printk);
+    e820_print(&raw_map, "E820 (raw, from Xen)", printk);
+    e820_sanitize(&raw_map, &e820_map, &w);
+    e820_print(&e820_map, "E820 (sanitized)", printk);
+
+    p2m_boot_config(&cfg);
+    if (p2m_limit_for(&cfg, nr_pages, &limit))
+        panic("mm: no usable p2m configuration");
+    if (e820_plan_build(&plan, &e820_map, nr_pages, limit, &keep, 1, &w))
+        panic("mm: cannot plan the E820 (see the warnings)");
+    e820_warnings_print(&w, printk);
+    e820_plan_print(&plan, printk);
+}
+
+/* Give the allocator the usable pfns of [start, end): never a pfn in a hole. */
+static void free_usable(xen_pfn_t start, xen_pfn_t end)
+{
+    for (unsigned i = 0; i < plan.nr_usable; i++) {
+        xen_pfn_t s = plan.usable[i].start > start ? plan.usable[i].start : start;
+        xen_pfn_t e = plan.usable[i].end < end ? plan.usable[i].end : end;
+        if (s < e)
+            frame_free_range(s, e - s);
+    }
+}
+
 void mm_init(void)
 {
     const xen_pfn_t *xen_p2m = (const xen_pfn_t *)boot_info.mfn_list;
@@ -97,12 +153,15 @@ void mm_init(void)
     printk("mm: %lu pages; Xen mapped pfns [0, %#lx), bootstrap ends at pfn %#lx\n",
            (unsigned long)nr_pages, (unsigned long)mapped_end, (unsigned long)boot_end);
 
-    /* Step 1: the free part of what Xen mapped. */
-    frame_allocator_init(nr_pages, frame_va);
-    if (mapped_end > boot_end)
-        frame_free_range(boot_end, mapped_end - boot_end);
+    /* Step 1: the memory map, and the plan for its holes (nothing changes yet). */
+    plan_e820(nr_pages, boot_end);
 
-    /* Step 2: map the rest of RAM into the direct map. */
+    /* Step 2: the free, usable part of what Xen mapped (page 0 stays out). */
+    frame_allocator_init(plan.p2m_limit, frame_va);
+    free_usable(1, virt_to_pfn(_text));
+    free_usable(boot_end, mapped_end);
+
+    /* Step 3: map the rest of RAM into the direct map. */
     pt_init(virt_to_pfn((const void *)boot_info.pt_base));
     pt_get_stats(&before);
     for (xen_pfn_t pfn = mapped_end; pfn < nr_pages; pfn += PFNS_PER_STEP) {
@@ -112,26 +171,45 @@ void mm_init(void)
         if (rc)
             panic("mm: cannot map pfns %#lx+%lu: rc=%d", (unsigned long)pfn,
                   (unsigned long)n, rc);
-        frame_free_range(pfn, n);
+        free_usable(pfn, pfn + n);
     }
     pt_get_stats(&after);
     mm_boot.pt_tables_at_boot = after.tables_allocated - before.tables_allocated;
 
-    /* Step 2b: minnow's own p2m from Xen's list, published (mm/p2m.c). */
+    /* Step 4: minnow's own p2m from Xen's list, published (mm/p2m.c). */
     p2m_setup_at_boot();
 
-    /* Step 3: NULL must fault. */
-    int rc = pt_unmap_range(0, 1, PT_ALLOW_CHANGE_LIVE);
+    /* Step 5: carry out the E820 plan: holes become 1:1, their frames move or go back. */
+    int rc = e820_apply(&plan, &e820_result);
+    if (rc)
+        printk("mm: E820 plan applied with errors (first rc=%d); no page was lost\n", rc);
+    for (unsigned i = 0; i < e820_result.nr_dst; i++)
+        frame_free_range(e820_result.dst[i].start,
+                         e820_result.dst[i].end - e820_result.dst[i].start);
+    for (unsigned i = 0; i < e820_result.nr_stuck; i++)
+        frame_free_range(e820_result.stuck[i].start,
+                         e820_result.stuck[i].end - e820_result.stuck[i].start);
+    mm_boot.released_pages = e820_result.released_pages;
+    printk("mm: E820 applied: %lu pages moved, %lu released (balloon headroom), "
+           "%lu stuck, %lu pfns 1:1\n", (unsigned long)e820_result.moved_pages,
+           (unsigned long)e820_result.released_pages, (unsigned long)e820_result.stuck_pages,
+           (unsigned long)e820_result.identity_pages);
+    p2m_boot_report();
+
+    /* Step 6: NULL must fault. */
+    rc = pt_unmap_range(0, 1, PT_ALLOW_CHANGE_LIVE);
     if (rc)
         panic("mm: cannot unmap page 0: rc=%d", rc);
 
-    /* Step 4: the heap behind malloc. */
+    /* Step 7: the heap behind malloc. */
     heap_init(HEAP_VIRT_BASE, HEAP_VIRT_MAX, &heap_ops);
 
     mm_boot.frames_at_boot = frame_free_count();
-    printk("mm: direct map covers %lu MiB; %lu page-table pages added in %lu "
+    printk("mm: %lu pages usable (%lu MiB); %lu page-table pages added in %lu "
            "mmu_update batches; %lu frames free\n",
-           (unsigned long)(nr_pages >> 8), (unsigned long)mm_boot.pt_tables_at_boot,
+           (unsigned long)(nr_pages - e820_result.released_pages),
+           (unsigned long)((nr_pages - e820_result.released_pages) >> 8),
+           (unsigned long)mm_boot.pt_tables_at_boot,
            (unsigned long)(after.hypercalls - before.hypercalls),
            (unsigned long)mm_boot.frames_at_boot);
 }

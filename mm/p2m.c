@@ -233,8 +233,15 @@ xen_pfn_t p2m_lookup_slow(xen_pfn_t pfn)
 {
     xen_pfn_t e;
 
-    if (!p2m.ready || pfn >= p2m_table_limit)
+    if (!p2m.ready)
         return INVALID_P2M_ENTRY;
+    if (pfn >= p2m_table_limit) {
+        /*
+         * Beyond what the p2m covers nothing can be RAM: treat it as 1:1 (as
+         * Linux does), up to the largest pfn x86 can address.
+         */
+        return pfn < P2M_MAX_ARCH_PFN ? IDENTITY_FRAME(pfn) : INVALID_P2M_ENTRY;
+    }
     e = p2m_entry_load(pfn);
     if (e != INVALID_P2M_ENTRY)
         return e;
@@ -554,6 +561,11 @@ static int check_config(const struct p2m_config *cfg, xen_pfn_t nr, xen_pfn_t *l
     }
     *limit = (want + P2M_PFNS_PER_PMD - 1) / P2M_PFNS_PER_PMD * P2M_PFNS_PER_PMD;
     return 0;
+}
+
+int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr_pages, xen_pfn_t *limit)
+{
+    return check_config(cfg, nr_pages, limit);
 }
 
 int p2m_init(const start_info_t *si, const struct p2m_config *cfg)

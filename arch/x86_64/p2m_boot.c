@@ -17,23 +17,27 @@
 #include <minnow/p2m.h>
 #include <minnow/panic.h>
 
-void p2m_setup_at_boot(void)
+void p2m_boot_config(struct p2m_config *cfg)
 {
-    struct p2m_config cfg = {
-        .virt_base = P2M_VIRT_BASE,
-        .virt_slots = P2M_VIRT_SLOTS,
-        .reserve_pfns = 0,
-    };
-    struct p2m_stats st;
     uint64_t bytes;
     int rc = cmdline_get_size("p2m_reserve", &bytes);
 
+    cfg->virt_base = P2M_VIRT_BASE;
+    cfg->virt_slots = P2M_VIRT_SLOTS;
+    cfg->reserve_pfns = 0;
     if (rc == 0)
-        cfg.reserve_pfns = bytes >> PAGE_SHIFT;
+        cfg->reserve_pfns = bytes >> PAGE_SHIFT;
     else if (rc != -ENOENT)
         printk("p2m: bad p2m_reserve= value; using the default\n");
+}
 
-    rc = p2m_init(&boot_info, &cfg);
+void p2m_setup_at_boot(void)
+{
+    struct p2m_config cfg;
+    struct p2m_stats st;
+
+    p2m_boot_config(&cfg);
+    int rc = p2m_init(&boot_info, &cfg);
     if (rc)
         panic("p2m: cannot build the p2m: rc=%d", rc);
     p2m_get_stats(&st);
@@ -43,6 +47,10 @@ void p2m_setup_at_boot(void)
            (unsigned long)(p2m_table_limit >> 18), (unsigned long)st.total,
            (unsigned long)st.leaves,
            shared_info->arch.pfn_to_mfn_frame_list_list == ~0UL ? "~0" : "built");
+}
+
+void p2m_boot_report(void)
+{
     if (cmdline_has("p2m_check")) {
         int problems = p2m_self_check();
         printk("p2m: self-check %s (%d problems)\n", problems ? "FAILED" : "passed",

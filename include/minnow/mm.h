@@ -15,7 +15,16 @@ struct mm_boot_info {
     xen_pfn_t xen_mapped_end_pfn;  /* end of what Xen mapped for us */
     uint64_t frames_at_boot;       /* free frames after setup */
     uint64_t pt_tables_at_boot;    /* page-table pages minnow added */
+    uint64_t released_pages;       /* given back to Xen from E820 holes */
 };
+
+struct e820_map;
+struct e820_plan;
+struct e820_apply_result;
+/* The sanitized map, the plan and what applying it did (for tests and the balloon). */
+const struct e820_map *mm_e820_map(void);
+const struct e820_plan *mm_e820_plan(void);
+const struct e820_apply_result *mm_e820_result(void);
 extern struct mm_boot_info mm_boot;
 
 void mm_init(void);

@@ -51,6 +51,8 @@
 #define FOREIGN_FRAME(m)    ((m) | FOREIGN_FRAME_BIT)
 #define IDENTITY_FRAME(m)   ((m) | IDENTITY_FRAME_BIT)
 #define P2M_FRAME_BITS      (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)
+/* 52-bit physical addresses: pfns at or above this are never valid. */
+#define P2M_MAX_ARCH_PFN    (1UL << 40)
 
 struct p2m_config {
     uint64_t virt_base;         /* P2M_VIRT_BASE: 512 GiB aligned */
@@ -60,9 +62,15 @@ struct p2m_config {
 
 /* 0, or -errno with the reason printed (then the boot p2m stays in use). */
 int p2m_init(const start_info_t *si, const struct p2m_config *cfg);
+/* The pfn limit p2m_init() will use for cfg (for planning before it runs). */
+int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr_pages, xen_pfn_t *limit);
 /* Guest boot glue (arch/x86_64/p2m_boot.c): p2m_init() with P2M_VIRT_BASE
  * and the command line's p2m_reserve=, then p2m_check / p2m_dump if asked. */
 void p2m_setup_at_boot(void);
+/* The configuration p2m_setup_at_boot() uses (P2M_VIRT_BASE, p2m_reserve=). */
+void p2m_boot_config(struct p2m_config *cfg);
+/* After boot has finished changing the p2m: p2m_check and p2m_dump if asked. */
+void p2m_boot_report(void);
 bool p2m_ready(void);
 
 /* ---- lookups --------------------------------------------------------------- */

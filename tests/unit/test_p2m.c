@@ -56,8 +56,11 @@ static void built_from_start_info(void **state)
         assert_int_equal(raw_entry(p), INVALID_P2M_ENTRY);
     assert_int_equal(pfn_to_mfn(NR), INVALID_P2M_ENTRY);
     assert_int_equal(p2m_kind_of(NR + 5000), P2M_MISSING);
-    /* Out of range is "missing", never a fault. */
-    assert_int_equal(pfn_to_mfn(p2m_table_limit), INVALID_P2M_ENTRY);
+    /* Beyond the p2m is 1:1 (nothing there can be RAM), never a fault;
+     * beyond what x86 can address is missing. */
+    assert_int_equal(p2m_get(p2m_table_limit), IDENTITY_FRAME(p2m_table_limit));
+    assert_int_equal(pfn_to_mfn(p2m_table_limit), p2m_table_limit);
+    assert_int_equal(p2m_kind_of(P2M_MAX_ARCH_PFN - 1), P2M_IDENTITY);
     assert_int_equal(pfn_to_mfn(~0UL >> 1), INVALID_P2M_ENTRY);
 
     /* Pages: one leaf per 2 MiB, one PTE page, one PMD page, one L3, the

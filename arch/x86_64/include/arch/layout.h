@@ -2,7 +2,8 @@
  * minnow's virtual address-space layout (x86_64 PV).  docs/boot.md draws it.
  *
  *  0x0000000000000000  page 0: never mapped, so a NULL dereference faults
- *  0x0000000000001000  kernel image (VIRT_BASE = 0, linked at 0x1000)
+ *  0x0000000000001000  free RAM below 640 KiB; 0x9f000-0x100000 is 1:1 (E820)
+ *  0x0000000000100000  kernel image (VIRT_BASE = 0, linked at 1 MiB)
  *        ...           direct map: pseudo-physical page pfn lives at
  *                      va = pfn << 12, for every RAM pfn minnow owns
  *  0x0000400000000000  HEAP_VIRT_BASE: the heap behind malloc (64 GiB max)
@@ -27,7 +28,7 @@
 #define PAGE_MASK       (~(PAGE_SIZE - 1))
 
 #define KERNEL_VIRT_BASE  0x0UL
-#define KERNEL_LOAD_VA    0x1000UL
+#define KERNEL_LOAD_VA    0x100000UL
 #define P2M_VIRT_BASE     0xffffa00000000000UL
 #define P2M_VIRT_SLOTS    32UL            /* 16 TiB of VA: 2^41 pfns */
 #define MAP_AREA_BASE     0xffffc00000000000UL
