@@ -15,6 +15,7 @@
 #include <minnow/events.h>
 #include <minnow/hypervisor.h>
 #include <minnow/p2m.h>
+#include <minnow/suspend.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <xen/io/console.h>
@@ -78,6 +79,26 @@ static int console_ring_attach(void)
     return 0;
 }
 
+/* Nothing printed while suspended goes to a ring that may be gone. */
+static int console_ring_suspend(void)
+{
+    console_unregister(&ring_backend);
+    return 0;
+}
+
+/* The ring's frame and channel may both be new after a restore. */
+static void console_ring_resume(bool cancelled)
+{
+    if (console_ring_attach() == 0)
+        console_register(&ring_backend);
+}
+
+static struct suspend_hooks console_hooks = {
+    .name = "console-ring",
+    .suspend = console_ring_suspend,
+    .resume = console_ring_resume,
+};
+
 void console_ring_init(void)
 {
     if (is_initial_domain()) {
@@ -88,16 +109,6 @@ void console_ring_init(void)
         return;
     console_replay_early(&ring_backend);
     console_register(&ring_backend);
+    suspend_register(&console_hooks);
     printk("console: PV console ring on event channel %u\n", port);
-}
-
-void console_ring_suspend(void)
-{
-    console_unregister(&ring_backend);
-}
-
-void console_ring_resume(void)
-{
-    if (!is_initial_domain() && console_ring_attach() == 0)
-        console_register(&ring_backend);
 }

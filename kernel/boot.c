@@ -19,6 +19,7 @@
 #include <minnow/test.h>
 #include <minnow/time.h>
 #include <minnow/xenstore.h>
+#include <minnow/xs_probe.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <arch/traps.h>
@@ -123,6 +124,8 @@ __attribute__((weak)) int app_main(void)
 
     if (tests)
         return run_guest_tests(tests);
+    if (cmdline_has("xenstore_test") && xenstore_available())
+        xs_probe_start();
     if (is_initial_domain())
         return EXIT_SUCCESS_STATUS;     /* nobody to wait for */
     for (;;)

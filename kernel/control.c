@@ -1,7 +1,7 @@
 /*
  * control/shutdown: how the toolstack asks a PV guest to stop.  `xl
  * shutdown` writes "poweroff", `xl reboot` "reboot", `xl save` and live
- * migration "suspend".  The guest acknowledges by clearing the key, then
+ * migration "suspend" (kernel/suspend.c).  The guest acknowledges by clearing the key, then
  * does it: SCHEDOP_shutdown with the matching reason.
  */
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <minnow/console.h>
 #include <minnow/control.h>
 #include <minnow/hypervisor.h>
+#include <minnow/suspend.h>
 #include <minnow/xenstore.h>
 #include <arch/hypercall.h>
 
@@ -48,8 +49,11 @@ static void shutdown_watch(const char *path, void *data)
         shutdown_domain(SHUTDOWN_poweroff, "poweroff");
     else if (strcmp(req, "reboot") == 0)
         shutdown_domain(SHUTDOWN_reboot, "reboot");
-    else if (strcmp(req, "suspend") == 0)
-        printk("control: suspend requested, but minnow cannot suspend yet (ignored)\n");
+    else if (strcmp(req, "suspend") == 0) {
+        rc = domain_suspend();
+        if (rc < 0)
+            printk("control: suspend failed: rc=%d\n", rc);
+    }
     else
         printk("control: unknown shutdown request \"%.32s\" ignored\n", req);
     free(req);

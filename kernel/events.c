@@ -208,3 +208,15 @@ void events_init(void)
     for (unsigned i = 0; i < sizeof(shared_info->evtchn_mask) / sizeof(xen_ulong_t); i++)
         shared_info->evtchn_mask[i] = ~0UL;
 }
+
+/*
+ * After a restore no event channel survives: forget every binding and mask
+ * every port in the new shared_info; each owner binds again in its resume
+ * hook.
+ */
+void events_resume(void)
+{
+    for (unsigned i = 0; i < NR_PORTS; i++)
+        bindings[i].handler = NULL, bindings[i].data = NULL;
+    events_init();
+}

@@ -4,6 +4,7 @@
 #include <minnow/console.h>
 #include <minnow/panic.h>
 #include <minnow/sched.h>
+#include <minnow/suspend.h>
 #include <arch/hypercall.h>
 
 static evtchn_port_t timer_port;
@@ -66,10 +67,25 @@ static void timer_event(evtchn_port_t port, void *data)
     sched_timer_tick();
 }
 
-void time_init(void)
+static void bind_timer(void)
 {
     int rc = evtchn_bind_virq(VIRQ_TIMER, timer_event, NULL, &timer_port);
     if (rc)
         panic("time: cannot bind VIRQ_TIMER: rc=%d", rc);
     evtchn_unmask(timer_port);
+}
+
+/* A restored domain has no VIRQ bound; the PV clock itself just carries on. */
+static void time_resume(bool cancelled)
+{
+    if (!cancelled)
+        bind_timer();
+}
+
+static struct suspend_hooks time_hooks = { .name = "timer", .resume = time_resume };
+
+void time_init(void)
+{
+    bind_timer();
+    suspend_register(&time_hooks);
 }

@@ -20,6 +20,7 @@
 #include <minnow/hypervisor.h>
 #include <minnow/p2m.h>
 #include <minnow/sched.h>
+#include <minnow/suspend.h>
 #include <minnow/xenstore.h>
 #include <arch/layout.h>
 
@@ -448,13 +449,11 @@ int xs_unwatch(const char *path, xs_watch_fn fn, void *data)
     return -ENOENT;
 }
 
-int xenstore_init(void)
+/* Map the ring named by start_info and bind its channel (boot and resume). */
+static int xenstore_attach(void)
 {
-    if (!xen_start_info->store_mfn) {
-        printk("xenstore: none (no store page in start_info)\n");
-        return -ENODEV;
-    }
     xen_pfn_t pfn = mfn_to_local_pfn(xen_start_info->store_mfn);
+
     if (pfn == INVALID_P2M_ENTRY) {
         printk("xenstore: store mfn %#lx is not one of our frames\n",
                xen_start_info->store_mfn);
@@ -464,19 +463,74 @@ int xenstore_init(void)
     xs_port = xen_start_info->store_evtchn;
     req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod, &intf->req_cons };
     rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod, &intf->rsp_cons };
-
     int rc = evtchn_bind(xs_port, xs_event_handler, NULL);
-    if (rc) {
+    if (rc)
         printk("xenstore: cannot bind event channel %u: rc=%d\n", xs_port, rc);
-        return rc;
+    return rc;
+}
+
+/* Let the request in flight finish, then hold the channel until resume. */
+static int xenstore_suspend(void)
+{
+    wait_event(&xs_waitq, broken || !busy);
+    busy = true;
+    return 0;
+}
+
+static void xenstore_resume(bool cancelled)
+{
+    if (!cancelled) {
+        /* A new connection: whatever was half-read belonged to the old one. */
+        if (xenstore_attach()) {
+            mark_broken("cannot attach after resume");
+            return;
+        }
+        in_have = 0;
+        if (intf->rsp_prod != intf->rsp_cons) {
+            printk("xenstore: dropping %u stale response bytes after resume\n",
+                   intf->rsp_prod - intf->rsp_cons);
+            intf->rsp_cons = intf->rsp_prod;
+        }
+        evtchn_unmask(xs_port);
     }
+    busy = false;
+    waitq_wake_all(&xs_waitq);
+    if (cancelled)
+        return;
+    /* xenstored forgot our watches with the old domain: register them again. */
+    for (struct xs_watch *w = watches; w; w = w->next) {
+        struct xs_iov iov[2] = { { w->path, strlen(w->path) + 1 },
+                                 { w->token, strlen(w->token) + 1 } };
+        int rc = xs_talk(XS_WATCH, XS_NO_TX, iov, 2, NULL, NULL);
+        if (rc)
+            printk("xenstore: cannot watch %s again after resume: rc=%d\n", w->path, rc);
+    }
+}
+
+static struct suspend_hooks xenstore_hooks = {
+    .name = "xenstore",
+    .suspend = xenstore_suspend,
+    .resume = xenstore_resume,
+};
+
+int xenstore_init(void)
+{
+    if (!xen_start_info->store_mfn) {
+        printk("xenstore: none (no store page in start_info)\n");
+        return -ENODEV;
+    }
+    int rc = xenstore_attach();
+    if (rc)
+        return rc;
     if (!thread_create("xenstore-reader", reader_thread, NULL) ||
         !thread_create("xenstore-watch", watch_thread, NULL)) {
         evtchn_unbind(xs_port);
         return -ENOMEM;
     }
     available = true;
+    suspend_register(&xenstore_hooks);
     evtchn_unmask(xs_port);
-    printk("xenstore: ring at pfn %#lx, event channel %u\n", (unsigned long)pfn, xs_port);
+    printk("xenstore: ring at pfn %#lx, event channel %u\n",
+           (unsigned long)virt_to_pfn(intf), xs_port);
     return 0;
 }

@@ -35,6 +35,8 @@ ELFNOTE(XEN_ELFNOTE_ENTRY,           .quad,  _start)
 ELFNOTE(XEN_ELFNOTE_HYPERCALL_PAGE,  .quad,  hypercall_page)
 /* minnow may run as the initial domain: without this bit Xen refuses it as dom0. */
 ELFNOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long, (1 << XENFEAT_dom0))
+/* A cancelled suspend (xl save -c) returns 1 to the same domain: minnow copes. */
+ELFNOTE(XEN_ELFNOTE_SUSPEND_CANCEL,  .long,  1)
 
     .section .text.head, "ax"
     .code64

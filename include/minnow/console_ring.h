@@ -3,8 +3,6 @@
 
 /* Attach the domU console ring from start_info and print through it. */
 void console_ring_init(void);
-void console_ring_suspend(void);
-void console_ring_resume(void);
 unsigned long console_ring_dropped(void);
 
 #endif

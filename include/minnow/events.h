@@ -20,6 +20,8 @@ struct cpu_regs;
 typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);
 
 void events_init(void);
+/* After a restore: every channel is gone; forget bindings, mask all ports. */
+void events_resume(void);
 /* Install a handler for a port the caller obtained; the port stays masked. */
 int evtchn_bind(evtchn_port_t port, evtchn_handler_t handler, void *data);
 void evtchn_unbind(evtchn_port_t port);
