@@ -11,6 +11,7 @@
 #include <minnow/cmdline.h>
 #include <minnow/events.h>
 #include <minnow/exit.h>
+#include <minnow/gnttab.h>
 #include <minnow/hypervisor.h>
 #include <minnow/mm.h>
 #include <minnow/panic.h>
@@ -168,7 +169,8 @@ void start_kernel(start_info_t *si)
                (unsigned long)monotonic_ns(), (unsigned long)sec, nsec);
     }
 
-    /* 6. Talking to dom0 (domU): xenstore, and the toolstack's shutdown requests. */
+    /* 6. Grant tables; then, as a domU, xenstore and the toolstack's requests. */
+    gnttab_init();
     if (xenstore_init() == 0)
         control_init();
     printk("minnow: ready\n");

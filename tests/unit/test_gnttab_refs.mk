@@ -1,0 +1,1 @@
+test_gnttab_refs_SRCS := mm/gnttab_refs.c tests/unit/host_console.c
