@@ -5,6 +5,7 @@
  * setup.
  */
 #include <string.h>
+#include <minnow/balloon.h>
 #include <minnow/console.h>
 #include <minnow/console_ring.h>
 #include <minnow/control.h>
@@ -173,6 +174,7 @@ void start_kernel(start_info_t *si)
     gnttab_init();
     if (xenstore_init() == 0)
         control_init();
+    balloon_init();             /* after xenstore: a domU's target lives there */
     printk("minnow: ready\n");
 
     /* 7. The application (a stub domain links its own app_main). */

@@ -5,6 +5,7 @@
 #     --show            stream the serial console to stdout while it runs
 #     --mem MIB         QEMU memory (default 1024)
 #     --dom0-mem SIZE   Xen dom0_mem (default 64M)
+#     --dom0-max SIZE   dom0's maximum reservation (default: --dom0-mem)
 #     --timeout SEC     wall-clock deadline; QEMU is killed by PID (default 60)
 #     --log FILE        serial log (default build/logs/dom0-<pid>.log)
 #     --xen-args ARGS   extra Xen command-line options
@@ -13,12 +14,13 @@
 # error, 3 panic/fatal trap, 4 QEMU ended some other way, 124 deadline hit.
 set -u
 
-show=0 mem=1024 dom0_mem=64M timeout=60 log="" xen_args=""
+show=0 mem=1024 dom0_mem=64M dom0_max="" timeout=60 log="" xen_args=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --show) show=1; shift ;;
         --mem) mem=$2; shift 2 ;;
         --dom0-mem) dom0_mem=$2; shift 2 ;;
+        --dom0-max) dom0_max=$2; shift 2 ;;
         --timeout) timeout=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
         --xen-args) xen_args=$2; shift 2 ;;
@@ -52,7 +54,7 @@ qemu-system-x86_64 -accel tcg -cpu max,-smap -m "$mem" -smp 1 \
     -nographic -no-reboot -net none -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel "$xen" \
-    -append "console=com1 com1=115200 dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=1 $xen_args" \
+    -append "console=com1 com1=115200 dom0_mem=$dom0_mem,max:${dom0_max:-$dom0_mem} dom0_max_vcpus=1 $xen_args" \
     -initrd "$module" </dev/null >"$log" 2>&1 &
 qpid=$!
 

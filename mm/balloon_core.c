@@ -1,0 +1,589 @@
+/*
+ * The balloon's accounting and batching (include/minnow/balloon.h,
+ * docs/balloon.md).  Synchronous and thread-free: drivers/balloon.c runs it
+ * from a worker thread in the guest, the host tests run it against the Xen
+ * model.
+ *
+ * One batch going down (up to `batch` pages, one decrease_reservation):
+ *
+ *   frame_alloc() x n --> scrub --> unmap (runs of pfns) --> p2m = ~0
+ *        --> decrease_reservation(mfn[0..n))  Xen takes the first `done`
+ *        --> [done, n): p2m = mfn, map again, back to the allocator
+ *        --> [0, done): into the balloon's set
+ *
+ * One batch going up (one populate_physmap):
+ *
+ *   pfns: ballooned ones (lowest first), then fresh ones from top_pfn up
+ *        --> populate_physmap(pfn[0..n))  Xen fills the first `done` with
+ *            mfns and sets their m2p
+ *        --> per run of pfns: p2m_set (may grow the p2m), map, allocator
+ *        --> a frame that cannot be placed (no page for a p2m leaf or a
+ *            page table) goes straight back with decrease_reservation
+ *
+ * Every page is in exactly one place at the end of a batch: placed (RAM,
+ * mapped, allocator), in the set (Xen has it), or lost (counted and
+ * printed; never seen in tests).  current_pages follows Xen's tot_pages by
+ * adding and subtracting exactly what the hypercalls reported.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <xen/xen.h>
+#include <xen/memory.h>
+#include <minnow/balloon.h>
+#include <minnow/balloon_set.h>
+#include <minnow/console.h>
+#include <minnow/frame.h>
+#include <minnow/mm_env.h>
+#include <minnow/p2m.h>
+#include <minnow/pt.h>
+
+#define RAM_PTE     PTE_KERNEL_RW       /* how mm_init() maps RAM */
+
+static struct {
+    bool ready, target_asked;
+    struct balloon_stats st;
+    xen_pfn_t pfn_limit;
+    uint64_t keep_free, static_max;
+} bl;
+static uint64_t released_before_init;
+
+/* The extent list of one hypercall, and the pfn of each extent. */
+static xen_pfn_t batch_pfn[BALLOON_MAX_BATCH];
+static xen_pfn_t batch_mfn[BALLOON_MAX_BATCH];
+/* Chunks that got a bitmap page during this batch (freed if still empty). */
+static xen_pfn_t new_chunk[BALLOON_MAX_BATCH];
+
+static const char *const block_names[] = {
+    [BALLOON_OK] = "ok",
+    [BALLOON_NO_FREE_FRAMES] = "no-free-frames",
+    [BALLOON_XEN_REFUSED] = "xen-refused",
+    [BALLOON_AT_MAX] = "at-maximum",
+    [BALLOON_NO_PFN_SPACE] = "no-pfn-space",
+    [BALLOON_NO_MEMORY] = "no-memory",
+};
+
+const char *balloon_block_name(enum balloon_block b)
+{
+    return b <= BALLOON_NO_MEMORY ? block_names[b] : "?";
+}
+
+static void note_current(void)
+{
+    if (bl.st.current_pages < bl.st.low_pages)
+        bl.st.low_pages = bl.st.current_pages;
+    if (bl.st.current_pages > bl.st.high_pages)
+        bl.st.high_pages = bl.st.current_pages;
+}
+
+static long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned int n)
+{
+    struct xen_memory_reservation r = {
+        .nr_extents = n, .extent_order = 0, .domid = DOMID_SELF,
+    };
+
+    set_xen_guest_handle(r.extent_start, list);
+    return mm_env_memory_op(cmd, &r);
+}
+
+/* Xen's answer to a reservation op on n extents, as a count in [0, n]. */
+static unsigned int extents_done(const char *what, long rc, unsigned int n)
+{
+    if (n > bl.st.max_extents_per_call)
+        bl.st.max_extents_per_call = n;
+    if (rc < 0) {
+        printk("balloon: %s of %u extents failed, rc %ld\n", what, n, rc);
+        bl.st.last_rc = rc;
+        bl.st.refusals++;
+        return 0;
+    }
+    if ((unsigned long)rc > n) {
+        printk("balloon: %s of %u extents claims %ld done; taking %u\n", what, n, rc, n);
+        return n;
+    }
+    if ((unsigned long)rc < n) {
+        printk("balloon: %s did %ld of %u extents\n", what, rc, n);
+        bl.st.partial_results++;
+        if (rc == 0)
+            bl.st.refusals++;
+    }
+    return rc;
+}
+
+/* Length of the run of consecutive pfns starting at batch index i < end. */
+static unsigned int run_len(unsigned int i, unsigned int end)
+{
+    unsigned int j = i + 1;
+
+    while (j < end && batch_pfn[j] == batch_pfn[j - 1] + 1)
+        j++;
+    return j - i;
+}
+
+/*
+ * Put frames [i, i + len) of the batch back where they were: p2m, direct
+ * map, allocator.  Used for what Xen did not take and for our own
+ * failures.  Returns how many could not be restored (counted as lost).
+ */
+static unsigned int restore_run(unsigned int i, unsigned int len)
+{
+    for (unsigned int k = i; k < i + len; k++)
+        if (!p2m_try_set(batch_pfn[k], batch_mfn[k])) {
+            printk("balloon: pfn %#lx: cannot restore its p2m entry\n",
+                   (unsigned long)batch_pfn[k]);
+            bl.st.lost_pages += i + len - k;
+            return i + len - k;
+        }
+    int rc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], len, RAM_PTE,
+                         PT_SKIP_PRESENT);
+    if (rc) {
+        printk("balloon: cannot map pfns %#lx+%u again, rc %d; %u pages lost\n",
+               (unsigned long)batch_pfn[i], len, rc, len);
+        bl.st.lost_pages += len;
+        return len;
+    }
+    frame_free_range(batch_pfn[i], len);
+    return 0;
+}
+
+static void restore_range(unsigned int from, unsigned int to)
+{
+    for (unsigned int i = from; i < to;) {
+        unsigned int len = run_len(i, to);
+        restore_run(i, len);
+        i += len;
+    }
+}
+
+/* ---- down ------------------------------------------------------------------ */
+
+/* Take up to want free frames into batch_pfn; new bitmap chunks noted. */
+static unsigned int gather_frames(unsigned int want, unsigned int *nnew)
+{
+    unsigned int n = 0;
+    xen_pfn_t pfn;
+
+    *nnew = 0;
+    while (n < want) {
+        if (frame_free_count() <= bl.keep_free || frame_alloc(&pfn)) {
+            bl.st.block = BALLOON_NO_FREE_FRAMES;
+            break;
+        }
+        if (pfn / BALLOON_CHUNK_PFNS >= BALLOON_MAX_CHUNKS) {
+            printk("balloon: pfn %#lx is beyond the balloon's 1 TiB\n", (unsigned long)pfn);
+            frame_free(pfn);
+            break;
+        }
+        if (!balloon_set_has_page(pfn)) {
+            balloon_set_give_page(pfn, pfn);
+            new_chunk[(*nnew)++] = pfn;
+            continue;
+        }
+        batch_pfn[n++] = pfn;
+    }
+    return n;
+}
+
+/*
+ * Unmap and invalidate runs of the batch; returns how many frames (a
+ * prefix) are ready to go.  The rest is restored at once.
+ */
+static unsigned int detach_frames(unsigned int n)
+{
+    for (unsigned int i = 0; i < n;) {
+        unsigned int len = run_len(i, n);
+        int rc = pt_unmap_range(pt_directmap_va(batch_pfn[i]), len, PT_ALLOW_CHANGE_LIVE);
+
+        if (rc) {
+            printk("balloon: cannot unmap pfns %#lx+%u, rc %d\n",
+                   (unsigned long)batch_pfn[i], len, rc);
+            restore_range(i, n);
+            return i;
+        }
+        for (unsigned int k = i; k < i + len; k++) {
+            /* A RAM entry sits in a private leaf: storing ~0 never allocates. */
+            if (!p2m_try_set(batch_pfn[k], INVALID_P2M_ENTRY)) {
+                printk("balloon: pfn %#lx: p2m entry cannot be cleared\n",
+                       (unsigned long)batch_pfn[k]);
+                restore_range(i, n);
+                return i;
+            }
+        }
+        i += len;
+    }
+    return n;
+}
+
+static long down_batch(unsigned int want)
+{
+    unsigned int nnew, n = gather_frames(want, &nnew), done;
+
+    for (unsigned int i = 0; i < n; i++) {
+        batch_mfn[i] = pfn_to_mfn(batch_pfn[i]);
+        if (bl.st.scrub)
+            memset(mm_env_pfn_to_va(batch_pfn[i]), 0, 4096);
+    }
+    n = detach_frames(n);
+    if (n) {
+        long rc = reservation_op(XENMEM_decrease_reservation, batch_mfn, n);
+        bl.st.down_calls++;
+        done = extents_done("decrease_reservation", rc, n);
+        restore_range(done, n);
+        for (unsigned int i = 0; i < done; i++)
+            balloon_set_add(batch_pfn[i]);
+        bl.st.current_pages -= done;
+        bl.st.pages_down += done;
+        note_current();
+        if (done < n)
+            bl.st.block = BALLOON_XEN_REFUSED;
+    } else {
+        done = 0;
+    }
+    for (unsigned int i = 0; i < nnew; i++)
+        balloon_set_trim(new_chunk[i]);
+    return done;
+}
+
+long balloon_down(uint64_t nr)
+{
+    uint64_t done = 0;
+
+    if (!bl.ready)
+        return -EINVAL;
+    bl.st.block = BALLOON_OK;
+    while (done < nr) {
+        unsigned int want = nr - done < bl.st.batch ? nr - done : bl.st.batch;
+        long got = down_batch(want);
+
+        done += got;
+        if ((unsigned long)got < want)
+            break;
+    }
+    if (done)
+        return done;
+    return bl.st.block == BALLOON_NO_FREE_FRAMES ? -ENOMEM : -EBUSY;
+}
+
+/* ---- up -------------------------------------------------------------------- */
+
+/* Fresh pfns: never populated, p2m missing (identity/foreign are skipped). */
+static unsigned int pick_fresh(unsigned int n, unsigned int want)
+{
+    xen_pfn_t pfn = bl.st.top_pfn;
+
+    while (n < want) {
+        if (pfn >= bl.pfn_limit) {
+            if (n == 0)
+                printk("balloon: no pfn left below %#lx to populate\n",
+                       (unsigned long)bl.pfn_limit);
+            bl.st.block = BALLOON_NO_PFN_SPACE;
+            break;
+        }
+        if (p2m_kind_of(pfn) == P2M_MISSING)
+            batch_pfn[n++] = pfn;
+        pfn++;
+    }
+    return n;
+}
+
+/*
+ * Frames [i, i + len) are new and ours: p2m, direct map, allocator.  Returns
+ * how many were placed (a prefix); the rest have p2m ~0 and no mapping.
+ */
+static unsigned int place_run(unsigned int i, unsigned int len)
+{
+    unsigned int k;
+    int rc = 0;
+
+    for (k = i; k < i + len; k++) {
+        rc = p2m_set(batch_pfn[k], batch_mfn[k]);
+        if (rc)
+            break;
+    }
+    if (k > i) {
+        int mrc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], k - i,
+                              RAM_PTE, 0);
+        if (mrc) {
+            rc = mrc;
+            for (unsigned int j = i; j < k; j++)
+                p2m_try_set(batch_pfn[j], INVALID_P2M_ENTRY);
+            k = i;
+        } else {
+            frame_free_range(batch_pfn[i], k - i);
+        }
+    }
+    if (rc) {
+        printk("balloon: placed %u of %u new frames at pfn %#lx, then rc %d\n",
+               k - i, len, (unsigned long)batch_pfn[i], rc);
+        bl.st.block = rc == -ENOMEM ? BALLOON_NO_MEMORY : BALLOON_NO_PFN_SPACE;
+    }
+    return k - i;
+}
+
+/* Frames [from, to) could not be placed: back to Xen. */
+static void give_back(unsigned int from, unsigned int to)
+{
+    unsigned int n = to - from, taken;
+    long rc;
+
+    if (!n)
+        return;
+    rc = reservation_op(XENMEM_decrease_reservation, &batch_mfn[from], n);
+    bl.st.down_calls++;
+    taken = extents_done("decrease_reservation (give back)", rc, n);
+    bl.st.given_back += taken;
+    bl.st.current_pages -= taken;
+    if (taken < n) {
+        printk("balloon: %u new frames can be neither placed nor returned: lost\n",
+               n - taken);
+        bl.st.lost_pages += n - taken;
+    }
+}
+
+static long up_batch(unsigned int want)
+{
+    unsigned int n = balloon_set_collect(0, batch_pfn, want), ballooned = n;
+    unsigned int done, placed = 0;
+    long rc;
+
+    n = pick_fresh(n, want);
+    if (!n)
+        return 0;
+    memcpy(batch_mfn, batch_pfn, n * sizeof(batch_mfn[0]));
+    rc = reservation_op(XENMEM_populate_physmap, batch_mfn, n);
+    bl.st.up_calls++;
+    done = extents_done("populate_physmap", rc, n);
+    bl.st.current_pages += done;
+    if (done < n)
+        bl.st.block = BALLOON_XEN_REFUSED;
+
+    while (placed < done) {
+        unsigned int len = run_len(placed, done);
+        unsigned int got = place_run(placed, len);
+
+        placed += got;
+        if (got < len)
+            break;
+    }
+    give_back(placed, done);
+
+    for (unsigned int i = 0; i < placed; i++) {
+        if (i < ballooned)
+            balloon_set_remove(batch_pfn[i]);
+        else
+            bl.st.top_pfn = batch_pfn[i] + 1;
+    }
+    for (unsigned int i = 0; i < placed && i < ballooned; i++)
+        balloon_set_trim(batch_pfn[i]);
+    bl.st.pages_up += placed;
+    note_current();
+    return placed;
+}
+
+long balloon_up(uint64_t nr)
+{
+    uint64_t done = 0;
+
+    if (!bl.ready)
+        return -EINVAL;
+    bl.st.block = BALLOON_OK;
+    while (done < nr) {
+        unsigned int want = nr - done < bl.st.batch ? nr - done : bl.st.batch;
+        long got = up_batch(want);
+
+        done += got;
+        if ((unsigned long)got < want)
+            break;
+    }
+    if (done)
+        return done;
+    switch (bl.st.block) {
+    case BALLOON_NO_MEMORY:
+        return -ENOMEM;
+    case BALLOON_NO_PFN_SPACE:
+        return -ENOSPC;
+    default:
+        return -EBUSY;
+    }
+}
+
+/* ---- target -------------------------------------------------------------- */
+
+uint64_t balloon_core_max_pages(void)
+{
+    domid_t self = DOMID_SELF;
+    long rc = mm_env_memory_op(XENMEM_maximum_reservation, &self);
+
+    if (rc < 0) {
+        if (bl.st.last_rc != rc)
+            printk("balloon: XENMEM_maximum_reservation failed, rc %ld; keeping "
+                   "%lu pages\n", rc, (unsigned long)bl.st.max_pages);
+        bl.st.last_rc = rc;
+    } else {
+        bl.st.max_pages = rc;
+        if (bl.static_max && bl.static_max < bl.st.max_pages)
+            bl.st.max_pages = bl.static_max;
+    }
+    return bl.st.max_pages;
+}
+
+static uint64_t clamp_target(uint64_t pages, bool say)
+{
+    uint64_t t = pages;
+
+    if (t > bl.st.max_pages) {
+        if (say)
+            printk("balloon: target %lu KiB is above the maximum %lu KiB; clamped\n",
+                   (unsigned long)(pages * 4), (unsigned long)(bl.st.max_pages * 4));
+        t = bl.st.max_pages;
+    }
+    if (t < bl.st.min_pages) {
+        if (say)
+            printk("balloon: target %lu KiB is below the minimum %lu KiB; clamped\n",
+                   (unsigned long)(pages * 4), (unsigned long)(bl.st.min_pages * 4));
+        t = bl.st.min_pages;
+    }
+    return t;
+}
+
+uint64_t balloon_core_set_target(uint64_t pages)
+{
+    if (!bl.ready)
+        return 0;
+    bl.target_asked = true;
+    bl.st.requested_pages = pages;
+    balloon_core_max_pages();
+    bl.st.target_pages = clamp_target(pages, true);
+    return bl.st.target_pages;
+}
+
+void balloon_core_set_static_max(uint64_t pages)
+{
+    bl.static_max = pages;
+}
+
+void balloon_core_set_batch(unsigned int batch)
+{
+    if (batch == 0)
+        batch = BALLOON_DEFAULT_BATCH;
+    if (batch > BALLOON_MAX_BATCH) {
+        printk("balloon: batch %u too large; using %u\n", batch, BALLOON_MAX_BATCH);
+        batch = BALLOON_MAX_BATCH;
+    }
+    bl.st.batch = batch;
+}
+
+void balloon_core_set_scrub(bool scrub)
+{
+    bl.st.scrub = scrub;
+}
+
+long balloon_core_step(uint64_t max_pages)
+{
+    uint64_t cur = bl.st.current_pages, t;
+
+    if (!bl.ready)
+        return -EINVAL;
+    balloon_core_max_pages();
+    t = bl.st.target_pages = clamp_target(bl.st.requested_pages, false);
+    if (cur > t)
+        return balloon_down(t + max_pages < cur ? max_pages : cur - t);
+    if (cur < t) {
+        if (cur >= bl.st.max_pages) {
+            bl.st.block = BALLOON_AT_MAX;
+            return -ENOSPC;
+        }
+        return balloon_up(cur + max_pages < t ? max_pages : t - cur);
+    }
+    bl.st.block = BALLOON_OK;
+    return 0;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+void balloon_note_released(uint64_t pages)
+{
+    if (!bl.ready) {
+        released_before_init += pages;
+        return;
+    }
+    bl.st.released_at_boot += pages;
+    if (!bl.target_asked)
+        bl.st.requested_pages += pages;
+}
+
+int balloon_core_resync(void)
+{
+    domid_t self = DOMID_SELF;
+    long rc = mm_env_memory_op(XENMEM_current_reservation, &self);
+
+    if (rc < 0) {
+        printk("balloon: XENMEM_current_reservation failed, rc %ld\n", rc);
+        return rc;
+    }
+    bl.st.current_pages = rc;
+    note_current();
+    return 0;
+}
+
+int balloon_core_init(const struct balloon_config *cfg)
+{
+    const xen_pfn_t set_reach = BALLOON_MAX_CHUNKS * BALLOON_CHUNK_PFNS;
+    uint64_t in_use;
+    int rc;
+
+    memset(&bl, 0, sizeof(bl));
+    balloon_set_reset();
+    if (!p2m_ready()) {
+        printk("balloon: needs the p2m\n");
+        return -EINVAL;
+    }
+    rc = balloon_core_resync();
+    if (rc)
+        return rc;
+    bl.st.low_pages = bl.st.high_pages = bl.st.current_pages;
+    bl.static_max = cfg->static_max_pages;
+    bl.keep_free = cfg->keep_free ? cfg->keep_free : BALLOON_DEFAULT_KEEP_FREE;
+    balloon_core_set_batch(cfg->batch);
+    bl.st.scrub = cfg->scrub;
+    bl.pfn_limit = cfg->pfn_limit;
+    if (bl.pfn_limit > p2m_table_limit)
+        bl.pfn_limit = p2m_table_limit;
+    if (bl.pfn_limit > set_reach)
+        bl.pfn_limit = set_reach;
+    bl.st.top_pfn = p2m_max_pfn();
+
+    in_use = bl.st.current_pages - frame_free_count();
+    bl.st.min_pages = cfg->min_pages ? cfg->min_pages : in_use + BALLOON_MIN_HEADROOM;
+    if (bl.st.min_pages > bl.st.current_pages) {
+        printk("balloon: minimum %lu pages is above the %lu held; using that\n",
+               (unsigned long)bl.st.min_pages, (unsigned long)bl.st.current_pages);
+        bl.st.min_pages = bl.st.current_pages;
+    }
+    balloon_core_max_pages();
+    bl.st.released_at_boot = released_before_init;
+    bl.st.requested_pages = bl.st.current_pages + released_before_init;
+    released_before_init = 0;
+    bl.st.target_pages = clamp_target(bl.st.requested_pages, false);
+    bl.ready = true;
+    return 0;
+}
+
+bool balloon_core_ready(void)
+{
+    return bl.ready;
+}
+
+void balloon_core_fini(void)
+{
+    memset(&bl, 0, sizeof(bl));
+    balloon_set_reset();
+    released_before_init = 0;
+}
+
+void balloon_get_stats(struct balloon_stats *out)
+{
+    *out = bl.st;
+    out->ballooned_pages = balloon_set_members();
+    out->bitmap_pages = balloon_set_pages();
+}
