@@ -6,8 +6,9 @@
  * console.
  *
  * The backend writes from everywhere, including trap handlers with events
- * masked, so it never sleeps: when the ring is full it yields the vCPU to
- * let dom0 drain it, and after a bounded wait it drops the rest (counted).
+ * masked, so it never switches threads: when the ring is full it blocks the
+ * vCPU in Xen until xenconsoled has drained some of it, and only when the
+ * console makes no progress for 5 s does it drop the rest (counted).
  */
 #include <minnow/byte_ring.h>
 #include <minnow/console.h>
@@ -16,20 +17,40 @@
 #include <minnow/hypervisor.h>
 #include <minnow/p2m.h>
 #include <minnow/suspend.h>
+#include <minnow/time.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <xen/io/console.h>
 
-#define FULL_RING_YIELDS 2000
+/* How long a full ring may stay full before output is dropped (counted). */
+#define FULL_RING_PATIENCE_NS (5 * NSEC_PER_SEC)
 
 static struct xencons_interface *intf;
 static struct byte_ring out_ring;
 static evtchn_port_t port;
 static unsigned long dropped_bytes;
 
+/*
+ * Wait (without running other threads: printk is not a yield point) until
+ * xenconsoled has taken some output: it kicks the channel when it does.
+ * SCHEDOP_poll blocks this vCPU on the (masked) port with a timeout, so dom0
+ * gets the CPU it needs to drain the ring.
+ */
+static void wait_for_ring_space(stime_t until)
+{
+    struct sched_poll poll = { .nr_ports = 1, .timeout = until };
+
+    set_xen_guest_handle(poll.ports, &port);
+    evtchn_clear(port);
+    if (byte_ring_used(&out_ring) < (int)sizeof(intf->out))
+        return;                         /* drained meanwhile */
+    evtchn_notify(port);
+    hypercall_sched_op(SCHEDOP_poll, &poll);
+}
+
 static void ring_write(const char *buf, size_t len)
 {
-    unsigned yields = 0;
+    stime_t give_up = 0;
 
     while (len > 0) {
         int n = byte_ring_write(&out_ring, buf, len);
@@ -41,14 +62,18 @@ static void ring_write(const char *buf, size_t len)
             evtchn_notify(port);
             buf += n;
             len -= n;
+            give_up = 0;
             continue;
         }
-        if (++yields > FULL_RING_YIELDS) {
+        /* Full.  Lose output only if the console makes no progress for long. */
+        stime_t now = monotonic_ns();
+        if (!give_up)
+            give_up = now + FULL_RING_PATIENCE_NS;
+        if (now >= give_up) {
             dropped_bytes += len;
             return;
         }
-        evtchn_notify(port);
-        hypercall_sched_op(SCHEDOP_yield, NULL);
+        wait_for_ring_space(now + 10 * NSEC_PER_MSEC);
     }
 }
 
