@@ -1,0 +1,130 @@
+/*
+ * blkfront internals shared by drivers/blkfront.c (xenbus handshake, close,
+ * suspend/resume) and drivers/blkfront_io.c (the ring and requests).
+ *
+ *   struct blkfront_dev
+ *   +--------------------------------------------+
+ *   | xb: nodename, backend path, backend state  |
+ *   | state: CONNECTING/CONNECTED/SUSPENDED/...  |
+ *   | ring (front half) ---> shared page (pfn)   |  granted: ring_ref
+ *   | port (event channel to the backend)        |
+ *   | slot[32]: one per request id               |
+ *   |   busy      id handed out to a caller      |
+ *   |   answered  response consumed, not reaped  |
+ *   |   gref[], frame[]  grants + bounce frames  |
+ *   | wq: callers waiting for answers/slots/state|
+ *   +--------------------------------------------+
+ *
+ * A request's id is its slot index.  A slot is busy from submission until
+ * its caller has reaped the answer (copied data out, freed the frames), so
+ * an id the backend answers must be busy and not yet answered: anything
+ * else is a protocol violation and breaks the device (no crash).
+ */
+#ifndef MINNOW_DRIVERS_BLKFRONT_PRIV_H
+#define MINNOW_DRIVERS_BLKFRONT_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <minnow/blkfront.h>
+#include <minnow/events.h>
+#include <minnow/sched.h>
+#include <minnow/xenbus.h>
+
+/*
+ * <xen/io/ring.h> leaves the barriers to the guest (interface >= 3.2.8).
+ * x86 is TSO: stores are not reordered with stores nor loads with loads,
+ * so wmb/rmb only have to stop the compiler; the full barrier (a store
+ * followed by a load of another location) needs a fence.
+ */
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __asm__ __volatile__("" ::: "memory")
+#define xen_wmb() __asm__ __volatile__("" ::: "memory")
+#include <xen/grant_table.h>
+#include <xen/io/blkif.h>
+
+#define BLK_PAGE_SIZE        4096u
+#define BLK_SECTORS_PER_PAGE (BLK_PAGE_SIZE / BLKFRONT_SECTOR_SIZE)
+#define BLK_RING_SLOTS       __CONST_RING_SIZE(blkif, BLK_PAGE_SIZE)
+#define BLK_MAX_SEGS         BLKIF_MAX_SEGMENTS_PER_REQUEST
+#define BLK_MAX_REQ_SECTORS  (BLK_MAX_SEGS * BLK_SECTORS_PER_PAGE)
+#define BLK_NO_FRAME         (~(xen_pfn_t)0)
+
+/* How long a caller waits for one answer before declaring the backend dead. */
+#define BLK_IO_TIMEOUT_NS    (30 * NSEC_PER_SEC)
+
+enum blk_state {
+    BLK_CONNECTING,     /* handshake in progress (probe, or reconnect after restore) */
+    BLK_CONNECTED,      /* I/O flows */
+    BLK_SUSPENDED,      /* suspend hook ran: no new requests until resumed */
+    BLK_BROKEN,         /* backend broke the protocol or the reconnect failed */
+    BLK_CLOSED,
+};
+
+struct blk_slot {
+    bool busy;
+    bool answered;
+    uint8_t op;
+    uint8_t nr_segs;
+    int16_t status;
+    uint32_t nr_sectors;
+    grant_ref_t gref[BLK_MAX_SEGS];
+    bool granted[BLK_MAX_SEGS];
+    uint16_t leaked;                    /* bit i: frame[i] still mapped by the backend */
+    xen_pfn_t frame[BLK_MAX_SEGS];      /* bounce frames, BLK_NO_FRAME if none */
+};
+
+struct blkfront_dev {
+    struct xenbus_device xb;
+    char id[16];                        /* "51712" */
+    char name[24];                      /* "vbd/51712" */
+    uint16_t handle;                    /* the virtual device number, for requests */
+    enum blk_state state;
+
+    blkif_front_ring_t ring;
+    xen_pfn_t ring_pfn;                 /* BLK_NO_FRAME when none */
+    grant_ref_t ring_ref;
+    bool ring_granted;
+    evtchn_port_t port;
+    bool port_bound;
+
+    struct blkfront_info info;
+    struct blkfront_stats stats;
+    struct blk_slot slot[BLK_RING_SLOTS];
+    unsigned int slots_busy;
+    unsigned int inflight;              /* on the ring, not answered */
+    struct waitq wq;                    /* answers, free slots, state changes */
+    struct blkfront_dev *next;
+};
+
+/* blkfront_io.c */
+void blk_event(evtchn_port_t port, void *data);
+void blk_ring_init(struct blkfront_dev *dev);
+bool blk_poll(struct blkfront_dev *dev);
+void blk_mark_broken(struct blkfront_dev *dev, const char *why);
+void blk_release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s);
+void blk_free_slot(struct blkfront_dev *dev, struct blk_slot *s);
+void blk_wake(struct blkfront_dev *dev);
+
+/*
+ * Wait on dev->wq until cond holds or the deadline passes (a deadline of 0
+ * waits for ever); evaluates to cond's final value.  Events are masked
+ * between the check and blocking, so a wake-up cannot be lost.
+ */
+#define blk_wait(dev, cond, deadline)                                        \
+    ({                                                                       \
+        bool ok_;                                                            \
+        stime_t dl_ = (deadline);                                            \
+        unsigned long flags_ = local_events_save();                          \
+        while (!(ok_ = (cond)) && (!dl_ || monotonic_ns() < dl_)) {          \
+            waitq_add_current(&(dev)->wq);                                   \
+            current_thread()->wakeup = dl_;                                  \
+            thread_block();                                                  \
+        }                                                                    \
+        waitq_remove_current(&(dev)->wq);                                    \
+        current_thread()->wakeup = 0;                                        \
+        local_events_restore(flags_);                                        \
+        ok_;                                                                 \
+    })
+
+#endif

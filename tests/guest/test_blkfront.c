@@ -1,0 +1,478 @@
+/*
+ * blkfront against Linux blkback (tests/toolstack/checks/blkfront.sh gives
+ * minnow a disk; without one every test SKIPs).
+ *
+ * The data contract with the check (dom0 writes and verifies with awk/dd):
+ *
+ *   sectors 0 .. 255        written by dom0 before xl create:
+ *                           "minnow-sector-<n>\n", then the byte 'a' + n % 26
+ *                           up to 512 bytes
+ *   sectors 4096 .. 4295    written by blkfront_write_readback:
+ *                           "minnow-wrote-<n>\n", then 'A' + n % 26
+ *   sectors 8192 .. 8255    written by blkfront_across_save after the restore:
+ *                           "minnow-after-<n>\n", then 'A' + n % 26
+ *
+ * (n is always the absolute sector number.)  dom0 reads the last two
+ * ranges back after minnow is done, so the data is verified on both sides.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <minnow/blkfront.h>
+#include <minnow/console.h>
+#include <minnow/sched.h>
+#include <minnow/suspend.h>
+#include <minnow/test.h>
+#include <minnow/time.h>
+#include <minnow/xenstore.h>
+
+#define SECTOR          BLKFRONT_SECTOR_SIZE
+#define DOM0_SECTORS    256u
+#define WRITE_BASE      4096u
+#define WRITE_SECTORS   200u
+#define AFTER_BASE      8192u
+#define AFTER_SECTORS   64u
+
+static void fill_sector(uint8_t *p, const char *tag, uint64_t n, char fill_base)
+{
+    int len = snprintf((char *)p, SECTOR, "%s-%lu\n", tag, (unsigned long)n);
+    memset(p + len, fill_base + (int)(n % 26), SECTOR - len);
+}
+
+/* Index of the first sector of buf that is not the pattern, or -1. */
+static long check_pattern(const uint8_t *buf, uint64_t first, uint32_t count, const char *tag,
+                          char fill_base)
+{
+    uint8_t want[SECTOR];
+
+    for (uint32_t i = 0; i < count; i++) {
+        fill_sector(want, tag, first + i, fill_base);
+        if (memcmp(buf + (size_t)i * SECTOR, want, SECTOR))
+            return first + i;
+    }
+    return -1;
+}
+
+/* The disk, or a SKIP/FAIL reason. */
+static enum test_result get_disk(struct blkfront_dev **dev)
+{
+    if (!xenstore_available()) {
+        test_detail("no xenstore (dom0 without a toolstack)");
+        return TEST_SKIP;
+    }
+    int rc = blkfront_first(dev);
+    if (rc == -ENODEV) {
+        test_detail("no vbd configured for this domain");
+        return TEST_SKIP;
+    }
+    if (rc) {
+        test_detail("blkfront_first: rc=%d", rc);
+        return TEST_FAIL;
+    }
+    return TEST_PASS;
+}
+
+#define NEED_DISK(dev)                                                       \
+    do {                                                                     \
+        enum test_result r_ = get_disk(&(dev));                              \
+        if (r_ != TEST_PASS)                                                 \
+            return r_;                                                       \
+    } while (0)
+
+GUEST_TEST(blkfront_connect, 0)
+{
+    struct blkfront_dev *dev;
+
+    NEED_DISK(dev);
+    const struct blkfront_info *info = blkfront_get_info(dev);
+    TEST_ASSERT(info->sectors >= AFTER_BASE + AFTER_SECTORS,
+                "disk of %lu sectors is too small for the tests", (unsigned long)info->sectors);
+    TEST_ASSERT(info->sector_size == 512, "sector-size %u (the check uses 512)",
+                info->sector_size);
+    TEST_ASSERT(!info->readonly, "the disk is read-only");
+    test_detail("%s: %lu sectors, sector-size %u, info %#x, flush %d, barrier %d",
+                blkfront_name(dev), (unsigned long)info->sectors, info->sector_size,
+                info->vdisk_info, info->flush, info->barrier);
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_read, 0)
+{
+    struct blkfront_dev *dev;
+    struct blkfront_stats before, after;
+
+    NEED_DISK(dev);
+    uint8_t *buf = malloc(DOM0_SECTORS * SECTOR + 1);
+    TEST_ASSERT(buf, "no memory");
+    blkfront_get_stats(dev, &before);
+    int rc = blkfront_read(dev, 0, DOM0_SECTORS, buf);
+    blkfront_get_stats(dev, &after);
+    long bad = rc ? -2 : check_pattern(buf, 0, DOM0_SECTORS, "minnow-sector", 'a');
+    /* One sector into an odd address, and a range across a page boundary. */
+    int rc1 = bad == -1 ? blkfront_read(dev, 77, 1, buf + 1) : 0;
+    long bad1 = rc1 ? -2 : check_pattern(buf + 1, 77, 1, "minnow-sector", 'a');
+    int rc2 = bad1 == -1 ? blkfront_read(dev, 5, 7, buf + 3) : 0;
+    long bad2 = rc2 ? -2 : check_pattern(buf + 3, 5, 7, "minnow-sector", 'a');
+    free(buf);
+    TEST_ASSERT(rc == 0, "read of %u sectors: rc=%d", DOM0_SECTORS, rc);
+    TEST_ASSERT(bad == -1, "sector %ld does not hold dom0's pattern", bad);
+    TEST_ASSERT(after.requests - before.requests == 3,
+                "%lu ring requests for 256 sectors (11 segments of 8 sectors: 3 expected)",
+                after.requests - before.requests);
+    TEST_ASSERT(rc1 == 0 && bad1 == -1, "sector 77 into an unaligned buffer: rc=%d bad=%ld",
+                rc1, bad1);
+    TEST_ASSERT(rc2 == 0 && bad2 == -1, "sectors 5..11: rc=%d bad=%ld", rc2, bad2);
+    test_detail("sectors 0..%u match dom0's pattern (%lu requests, %lu events)",
+                DOM0_SECTORS - 1, after.requests - before.requests, after.events - before.events);
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_write_readback, 0)
+{
+    struct blkfront_dev *dev;
+    uint8_t edge_before[2][SECTOR], edge_after[2][SECTOR];
+
+    NEED_DISK(dev);
+    uint8_t *out = malloc(WRITE_SECTORS * SECTOR + 3);
+    uint8_t *in = malloc(WRITE_SECTORS * SECTOR);
+    TEST_ASSERT(out && in, "no memory");
+    for (uint32_t i = 0; i < WRITE_SECTORS; i++)
+        fill_sector(out + 3 + (size_t)i * SECTOR, "minnow-wrote", WRITE_BASE + i, 'A');
+    memset(in, 0, WRITE_SECTORS * SECTOR);
+
+    int rc = blkfront_read(dev, WRITE_BASE - 1, 1, edge_before[0]);
+    if (!rc)
+        rc = blkfront_read(dev, WRITE_BASE + WRITE_SECTORS, 1, edge_before[1]);
+    int wrc = rc ? 0 : blkfront_write(dev, WRITE_BASE, WRITE_SECTORS, out + 3);
+    int rrc = rc || wrc ? 0 : blkfront_read(dev, WRITE_BASE, WRITE_SECTORS, in);
+    long bad = rc || wrc || rrc ? -2 : check_pattern(in, WRITE_BASE, WRITE_SECTORS,
+                                                     "minnow-wrote", 'A');
+    int erc = blkfront_read(dev, WRITE_BASE - 1, 1, edge_after[0]);
+    if (!erc)
+        erc = blkfront_read(dev, WRITE_BASE + WRITE_SECTORS, 1, edge_after[1]);
+    free(out);
+    free(in);
+    TEST_ASSERT(rc == 0, "reading the neighbours: rc=%d", rc);
+    TEST_ASSERT(wrc == 0, "write of %u sectors at %u: rc=%d", WRITE_SECTORS, WRITE_BASE, wrc);
+    TEST_ASSERT(rrc == 0, "read back: rc=%d", rrc);
+    TEST_ASSERT(bad == -1, "sector %ld read back differs from what was written", bad);
+    TEST_ASSERT(erc == 0, "reading the neighbours again: rc=%d", erc);
+    TEST_ASSERT(!memcmp(edge_before, edge_after, sizeof(edge_before)),
+                "a neighbouring sector (%u or %u) changed", WRITE_BASE - 1,
+                WRITE_BASE + WRITE_SECTORS);
+    test_detail("sectors %u..%u written from an unaligned buffer and read back; "
+                "neighbours unchanged", WRITE_BASE, WRITE_BASE + WRITE_SECTORS - 1);
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_flush, 0)
+{
+    struct blkfront_dev *dev;
+    struct blkfront_stats before, after;
+
+    NEED_DISK(dev);
+    const struct blkfront_info *info = blkfront_get_info(dev);
+    bool offered = info->flush || info->barrier;
+    blkfront_get_stats(dev, &before);
+    int rc = blkfront_flush(dev);
+    blkfront_get_stats(dev, &after);
+    if (!offered) {
+        TEST_ASSERT(rc == -EOPNOTSUPP, "flush without the feature: rc=%d", rc);
+        TEST_ASSERT(after.requests == before.requests, "a request was issued anyway");
+        test_detail("backend offers neither feature-flush-cache nor feature-barrier");
+        return TEST_SKIP;
+    }
+    TEST_ASSERT(rc == 0, "%s: rc=%d", info->flush ? "FLUSH_DISKCACHE" : "WRITE_BARRIER", rc);
+    TEST_ASSERT(after.requests == before.requests + 1, "%lu requests for one flush",
+                after.requests - before.requests);
+    test_detail("%s answered okay", info->flush ? "BLKIF_OP_FLUSH_DISKCACHE" :
+                                                  "BLKIF_OP_WRITE_BARRIER");
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_bad_input, 0)
+{
+    struct blkfront_dev *dev;
+    struct blkfront_stats before, after;
+    uint8_t buf[2 * SECTOR];
+
+    NEED_DISK(dev);
+    uint64_t end = blkfront_get_info(dev)->sectors;
+    blkfront_get_stats(dev, &before);
+    int rc_end = blkfront_read(dev, end - 1, 2, buf);
+    int rc_far = blkfront_write(dev, UINT64_MAX - 1, 2, buf);
+    int rc_zero = blkfront_read(dev, 0, 0, buf);
+    blkfront_get_stats(dev, &after);
+    TEST_ASSERT(rc_end == -EINVAL, "read across the end: rc=%d", rc_end);
+    TEST_ASSERT(rc_far == -EINVAL, "write at 2^64-2: rc=%d", rc_far);
+    TEST_ASSERT(rc_zero == -EINVAL, "read of 0 sectors: rc=%d", rc_zero);
+    TEST_ASSERT(after.requests == before.requests, "%lu requests were issued",
+                after.requests - before.requests);
+    int rc = blkfront_read(dev, end - 2, 2, buf);
+    TEST_ASSERT(rc == 0, "the last two sectors: rc=%d", rc);
+    test_detail("out of range and empty transfers refused before the ring; last sectors read");
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_backend_error, 0)
+{
+    struct blkfront_dev *dev;
+    struct blkfront_stats before, after;
+    uint8_t buf[16 * SECTOR];
+
+    NEED_DISK(dev);
+    uint64_t end = blkfront_get_info(dev)->sectors;
+    blkfront_get_stats(dev, &before);
+    /* blkback checks the range itself and answers BLKIF_RSP_ERROR. */
+    int rc = blkfront_test_read_unchecked(dev, end - 8, 16, buf);
+    blkfront_get_stats(dev, &after);
+    TEST_ASSERT(rc == -EIO, "read past the end, backend judging: rc=%d", rc);
+    TEST_ASSERT(after.errors == before.errors + 1, "%lu error responses",
+                after.errors - before.errors);
+    TEST_ASSERT(!blkfront_is_broken(dev), "an error status broke the device");
+    rc = blkfront_read(dev, 0, 1, buf);
+    TEST_ASSERT(rc == 0 && check_pattern(buf, 0, 1, "minnow-sector", 'a') == -1,
+                "sector 0 after the error: rc=%d", rc);
+    test_detail("BLKIF_RSP_ERROR gave -EIO; the device still works");
+    return TEST_PASS;
+}
+
+/* ---- several callers at once ------------------------------------------- */
+
+struct reader {
+    struct blkfront_dev *dev;
+    unsigned int index, rounds, done;
+    int rc;
+    long bad;
+};
+
+static void reader_thread(void *arg)
+{
+    struct reader *r = arg;
+    uint32_t count = 64, first = r->index * 48;       /* overlapping ranges */
+    uint8_t *buf = malloc(count * SECTOR);
+
+    r->bad = -1;
+    if (!buf) {
+        r->rc = -ENOMEM;
+    }
+    for (unsigned i = 0; buf && i < r->rounds && !r->rc && r->bad == -1; i++) {
+        memset(buf, 0, count * SECTOR);
+        r->rc = blkfront_read(r->dev, first, count, buf);
+        if (!r->rc)
+            r->bad = check_pattern(buf, first, count, "minnow-sector", 'a');
+    }
+    free(buf);
+    r->done = 1;
+}
+
+GUEST_TEST(blkfront_concurrent, 0)
+{
+    struct blkfront_dev *dev;
+    struct reader r[4];
+
+    NEED_DISK(dev);
+    for (unsigned i = 0; i < 4; i++) {
+        r[i] = (struct reader){ .dev = dev, .index = i, .rounds = 8 };
+        TEST_ASSERT(thread_create("blk-reader", reader_thread, &r[i]), "no thread");
+    }
+    stime_t deadline = monotonic_ns() + 60 * NSEC_PER_SEC;
+    for (;;) {
+        unsigned done = 0;
+        for (unsigned i = 0; i < 4; i++)
+            done += r[i].done;
+        if (done == 4)
+            break;
+        TEST_ASSERT(monotonic_ns() < deadline, "readers not done after 60 s (%u of 4)", done);
+        msleep(5);
+    }
+    for (unsigned i = 0; i < 4; i++)
+        TEST_ASSERT(r[i].rc == 0 && r[i].bad == -1, "reader %u: rc=%d, bad sector %ld", i,
+                    r[i].rc, r[i].bad);
+    test_detail("4 threads x 8 reads of 64 sectors, all data right");
+    return TEST_PASS;
+}
+
+/* ---- a misbehaving backend, close and reopen ---------------------------- */
+
+static enum test_result reopen_and_read(struct blkfront_dev **dev)
+{
+    uint8_t buf[SECTOR];
+    int rc = blkfront_first(dev);
+
+    TEST_ASSERT(rc == 0, "reopen: rc=%d", rc);
+    rc = blkfront_read(*dev, 0, 1, buf);
+    TEST_ASSERT(rc == 0 && check_pattern(buf, 0, 1, "minnow-sector", 'a') == -1,
+                "sector 0 after reopening: rc=%d", rc);
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_bogus_response, 0)
+{
+    struct blkfront_dev *dev;
+    uint8_t buf[SECTOR];
+
+    NEED_DISK(dev);
+    /* An answer to a request nobody made. */
+    int rc = blkfront_test_inject_response(dev, 7, false);
+    TEST_ASSERT(rc == 0, "inject: rc=%d", rc);
+    TEST_ASSERT(blkfront_is_broken(dev), "a response with an id not in flight was accepted");
+    rc = blkfront_read(dev, 0, 1, buf);
+    TEST_ASSERT(rc == -ENODEV, "I/O on the broken device: rc=%d", rc);
+    rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close of the broken device: rc=%d", rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+
+    /* rsp_prod running ahead of the requests. */
+    rc = blkfront_test_inject_response(dev, 0, true);
+    TEST_ASSERT(rc == 0, "inject: rc=%d", rc);
+    TEST_ASSERT(blkfront_is_broken(dev), "rsp_prod beyond req_prod was accepted");
+    rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close of the broken device: rc=%d", rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("bogus id and runaway rsp_prod: device broken, closed, reopened, reads again");
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_close_reopen, 0)
+{
+    struct blkfront_dev *dev;
+
+    NEED_DISK(dev);
+    int rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close: rc=%d", rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("Closing/Closed handshake, then a new connection that reads");
+    return TEST_PASS;
+}
+
+/* ---- across xl save / xl restore (named explicitly by the check) -------- */
+
+#define LOOPERS 2
+
+struct looper {
+    struct blkfront_dev *dev;
+    volatile bool stop;
+    bool done;
+    int rc;
+    long bad;
+    unsigned long rounds, rounds_after;
+    unsigned long suspends_at_start;
+};
+
+static unsigned long all_rounds;
+
+/*
+ * Reads dom0's pattern and rewrites + reads back the write range, nonstop,
+ * in transfers of 3 ring requests each: with two of these running, the
+ * suspend usually finds requests on the ring (the check reports how many).
+ */
+static void looper_thread(void *arg)
+{
+    struct looper *l = arg;
+    uint8_t *buf = malloc(DOM0_SECTORS * SECTOR), *out = malloc(WRITE_SECTORS * SECTOR);
+
+    l->bad = -1;
+    if (!buf || !out)
+        l->rc = -ENOMEM;
+    for (unsigned i = 0; i < WRITE_SECTORS && out; i++)
+        fill_sector(out + i * SECTOR, "minnow-wrote", WRITE_BASE + i, 'A');
+    while (!l->rc && l->bad == -1 && !l->stop) {
+        l->rc = blkfront_read(l->dev, 0, DOM0_SECTORS, buf);
+        if (!l->rc)
+            l->bad = check_pattern(buf, 0, DOM0_SECTORS, "minnow-sector", 'a');
+        if (!l->rc && l->bad == -1)
+            l->rc = blkfront_write(l->dev, WRITE_BASE, WRITE_SECTORS, out);
+        if (!l->rc && l->bad == -1) {
+            l->rc = blkfront_read(l->dev, WRITE_BASE, WRITE_SECTORS, buf);
+            if (!l->rc)
+                l->bad = check_pattern(buf, WRITE_BASE, WRITE_SECTORS, "minnow-wrote", 'A');
+        }
+        l->rounds++;
+        if (++all_rounds % 50 == 0)
+            printk("BLKFRONT ROUNDS %lu\n", all_rounds);   /* progress, for the check */
+        if (suspend_count() > l->suspends_at_start)
+            l->rounds_after++;
+    }
+    free(buf);
+    free(out);
+    l->done = true;
+}
+
+static bool loopers_done(const struct looper *l)
+{
+    for (unsigned i = 0; i < LOOPERS; i++)
+        if (!l[i].done)
+            return false;
+    return true;
+}
+
+static bool loopers_after(const struct looper *l, unsigned long min)
+{
+    for (unsigned i = 0; i < LOOPERS; i++)
+        if (l[i].rounds_after < min)
+            return false;
+    return true;
+}
+
+GUEST_TEST(blkfront_across_save, TEST_OFF_BY_DEFAULT)
+{
+    struct blkfront_dev *dev;
+    struct looper l[LOOPERS];
+    unsigned long before = suspend_count();
+
+    NEED_DISK(dev);
+    for (unsigned i = 0; i < LOOPERS; i++) {
+        l[i] = (struct looper){ .dev = dev, .suspends_at_start = before };
+        TEST_ASSERT(thread_create("blk-looper", looper_thread, &l[i]), "no thread");
+    }
+    msleep(200);
+    for (unsigned i = 0; i < LOOPERS; i++)
+        TEST_ASSERT(!l[i].rc && l[i].bad == -1 && l[i].rounds,
+                    "looper %u before the save: rc=%d bad=%ld rounds=%lu", i, l[i].rc,
+                    l[i].bad, l[i].rounds);
+    printk("BLKFRONT SAVE NOW (I/O running: %lu rounds)\n", all_rounds);
+
+    stime_t deadline = monotonic_ns() + 120 * NSEC_PER_SEC;
+    while (suspend_count() == before && !loopers_done(l) && monotonic_ns() < deadline)
+        msleep(20);
+    unsigned long rounds_at_resume = all_rounds;
+    TEST_ASSERT(suspend_count() > before, "no save/restore within 120 s");
+    /* Let the I/O run on the new connection for a while. */
+    deadline = monotonic_ns() + 30 * NSEC_PER_SEC;
+    while (!loopers_done(l) && !loopers_after(l, 10) && monotonic_ns() < deadline)
+        msleep(20);
+    for (unsigned i = 0; i < LOOPERS; i++)
+        l[i].stop = true;
+    while (!loopers_done(l))
+        msleep(5);
+    for (unsigned i = 0; i < LOOPERS; i++) {
+        TEST_ASSERT(l[i].rc == 0 && l[i].bad == -1,
+                    "looper %u across the restore: rc=%d, bad sector %ld", i, l[i].rc,
+                    l[i].bad);
+        TEST_ASSERT(l[i].rounds_after >= 10, "looper %u: only %lu rounds after the restore",
+                    i, l[i].rounds_after);
+    }
+
+    /* Something new for dom0 to verify after the run. */
+    uint8_t *out = malloc(AFTER_SECTORS * SECTOR);
+    TEST_ASSERT(out, "no memory");
+    for (unsigned i = 0; i < AFTER_SECTORS; i++)
+        fill_sector(out + i * SECTOR, "minnow-after", AFTER_BASE + i, 'A');
+    int rc = blkfront_write(dev, AFTER_BASE, AFTER_SECTORS, out);
+    free(out);
+    TEST_ASSERT(rc == 0, "write after the restore: rc=%d", rc);
+    rc = blkfront_flush(dev);
+    TEST_ASSERT(rc == 0 || rc == -EOPNOTSUPP, "flush after the restore: rc=%d", rc);
+    struct blkfront_stats st;
+    blkfront_get_stats(dev, &st);
+    test_detail("%u threads, %lu I/O rounds (restore came at round %lu), %lu + %lu after it; "
+                "%lu reconnects; sectors %u..%u written after it", LOOPERS, all_rounds,
+                rounds_at_resume, l[0].rounds_after, l[1].rounds_after, st.reconnects,
+                AFTER_BASE, AFTER_BASE + AFTER_SECTORS - 1);
+    return TEST_PASS;
+}
