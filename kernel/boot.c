@@ -16,6 +16,7 @@
 #include <minnow/gnttab.h>
 #include <minnow/hypervisor.h>
 #include <minnow/mm.h>
+#include <minnow/p2m.h>
 #include <minnow/panic.h>
 #include <minnow/pt.h>
 #include <minnow/sched.h>
@@ -157,6 +158,7 @@ void start_kernel(start_info_t *si)
     /* 4. Memory: frames, the direct map of all RAM, the p2m, the heap. */
     mm_init();
     console_ring_init();        /* domU: from here output is visible (boot log replayed) */
+    p2m_boot_report();          /* p2m_check / p2m_dump: long, so after the ring is up */
 
     /* 5. Events, time and threads; then let events in (PV equivalent of sti). */
     events_init();

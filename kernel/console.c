@@ -56,7 +56,7 @@ void console_emergency_only(void)
  * Until a domU has its console ring, what it prints goes nowhere visible:
  * keep the first few KiB so the ring can replay the boot messages.
  */
-static char early_log[8192];
+static char early_log[16384];
 static size_t early_len;
 static bool early_capture = true;
 

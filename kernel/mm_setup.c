@@ -194,7 +194,6 @@ void mm_init(void)
            "%lu stuck, %lu pfns 1:1\n", (unsigned long)e820_result.moved_pages,
            (unsigned long)e820_result.released_pages, (unsigned long)e820_result.stuck_pages,
            (unsigned long)e820_result.identity_pages);
-    p2m_boot_report();
 
     /* Step 6: NULL must fault. */
     rc = pt_unmap_range(0, 1, PT_ALLOW_CHANGE_LIVE);
