@@ -113,7 +113,8 @@ fi
 
 # ---- toolstack checks -------------------------------------------------------
 if want toolstack && [ -x scripts/run-toolstack.sh ]; then
-    out=$(scripts/run-toolstack.sh 2>&1)
+    # One QEMU boot runs every check; the balloon check alone takes 1-2 min.
+    out=$(scripts/run-toolstack.sh --timeout 480 2>&1)
     rc=$?
     echo "$out" | grep -a '^CHECK ' | tee "$logs/toolstack-checks.txt" | grep -v ': PASS' | sed 's/^/  /'
     p=$(echo "$out" | grep -a -c '^CHECK [^:]*: PASS')
