@@ -244,21 +244,30 @@ static long down_batch(unsigned int want)
     return done;
 }
 
-long balloon_down(uint64_t nr)
+/* Move nr pages one batch (one hypercall) at a time; stop at the first short one. */
+static uint64_t in_batches(uint64_t nr, long (*batch)(unsigned int want))
 {
     uint64_t done = 0;
 
-    if (!bl.ready)
-        return -EINVAL;
     bl.st.block = BALLOON_OK;
     while (done < nr) {
         unsigned int want = nr - done < bl.st.batch ? nr - done : bl.st.batch;
-        long got = down_batch(want);
+        long got = batch(want);
 
         done += got;
         if ((unsigned long)got < want)
             break;
     }
+    return done;
+}
+
+long balloon_down(uint64_t nr)
+{
+    uint64_t done;
+
+    if (!bl.ready)
+        return -EINVAL;
+    done = in_batches(nr, down_batch);
     if (done)
         return done;
     return bl.st.block == BALLOON_NO_FREE_FRAMES ? -ENOMEM : -EBUSY;
@@ -382,19 +391,11 @@ static long up_batch(unsigned int want)
 
 long balloon_up(uint64_t nr)
 {
-    uint64_t done = 0;
+    uint64_t done;
 
     if (!bl.ready)
         return -EINVAL;
-    bl.st.block = BALLOON_OK;
-    while (done < nr) {
-        unsigned int want = nr - done < bl.st.batch ? nr - done : bl.st.batch;
-        long got = up_batch(want);
-
-        done += got;
-        if ((unsigned long)got < want)
-            break;
-    }
+    done = in_batches(nr, up_batch);
     if (done)
         return done;
     switch (bl.st.block) {
