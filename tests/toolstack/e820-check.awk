@@ -1,6 +1,6 @@
 # Check minnow's memory map and its identity p2m regions against each other.
 #
-#   awk -v expect=xen|fallback -f e820-check.awk CONSOLE_LOG
+#   awk -v expect=xen|fallback -f hex.awk -f e820-check.awk CONSOLE_LOG
 #
 # Reads minnow's console (boot output, p2m_dump on its command line):
 #   E820: XENMEM_memory_map: not available (-ENOSYS); ...   -> source fallback
@@ -28,20 +28,6 @@
 #   fallback shows only where no toolstack set a map.
 # Prints "OK ..." and exits 0, or "BAD ..." lines and exits 1.
 
-function hex(s,    i, c, v) {
-    s = tolower(s)
-    sub(/^0x/, "", s)
-    if (s == "")
-        return -1
-    v = 0
-    for (i = 1; i <= length(s); i++) {
-        c = index("0123456789abcdef", substr(s, i, 1)) - 1
-        if (c < 0)
-            return -1
-        v = v * 16 + c
-    }
-    return v
-}
 function bad(msg) {
     if (++nbad <= 8)
         print "BAD " msg

@@ -1,6 +1,6 @@
 # Compare minnow's own p2m dump with what the toolstack reads from it.
 #
-#   awk -f p2m-compare.awk GUEST_P2M MFNDUMP
+#   awk -f hex.awk -f p2m-compare.awk GUEST_P2M MFNDUMP
 #
 # GUEST_P2M: the P2M lines of minnow's console (mm/p2m_check.c p2m_dump(),
 # printed when p2m_dump is on its command line):
@@ -25,20 +25,6 @@
 # Prints "OK ..." and exits 0, or prints up to 8 "MISMATCH ..." lines, a
 # summary, and exits 1.
 
-function hex(s,    i, c, v) {
-    s = tolower(s)
-    sub(/^0x/, "", s)
-    if (s == "")
-        return -1
-    v = 0
-    for (i = 1; i <= length(s); i++) {
-        c = index("0123456789abcdef", substr(s, i, 1)) - 1
-        if (c < 0)
-            return -1
-        v = v * 16 + c
-    }
-    return v
-}
 # mfns are compared as text: 64-bit values do not fit awk's doubles.
 function norm(s) {
     s = tolower(s)

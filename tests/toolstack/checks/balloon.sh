@@ -57,7 +57,7 @@ for mib in 20 40 32; do
         cap && /^P2M END / { exit }' > "$CHECK_DIR/guest-p2m-$mib"
     xen-mfndump dump-p2m "$id" > "$CHECK_DIR/mfndump-$mib" 2> "$CHECK_DIR/mfndump.err" ||
         fail "at ${mib} MiB: xen-mfndump dump-p2m failed: $(tail -n1 "$CHECK_DIR/mfndump.err")"
-    awk -f /toolstack/p2m-compare.awk "$CHECK_DIR/guest-p2m-$mib" "$CHECK_DIR/mfndump-$mib" \
+    awk -f /toolstack/hex.awk -f /toolstack/p2m-compare.awk "$CHECK_DIR/guest-p2m-$mib" "$CHECK_DIR/mfndump-$mib" \
         > "$CHECK_DIR/compare-$mib" 2>&1 ||
         { cat "$CHECK_DIR/compare-$mib"; fail "at ${mib} MiB: $(head -n1 "$CHECK_DIR/compare-$mib")"; }
     log "at ${mib} MiB: $(cat "$CHECK_DIR/compare-$mib")"

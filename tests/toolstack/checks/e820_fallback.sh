@@ -12,7 +12,7 @@ wait_ready e820def 15
 wait_output e820def '^P2M END ' 60 ||
     fail "no 'P2M END' line from minnow ($(p2m_lines e820def) P2M lines seen)"
 console_text e820def > "$CHECK_DIR/console"
-awk -v expect=fallback -f /toolstack/e820-check.awk "$CHECK_DIR/console" > "$CHECK_DIR/e820" 2>&1
+awk -v expect=fallback -f /toolstack/hex.awk -f /toolstack/e820-check.awk "$CHECK_DIR/console" > "$CHECK_DIR/e820" 2>&1
 rc=$?
 cat "$CHECK_DIR/e820"
 [ $rc = 0 ] || fail "domain $id: $(head -n1 "$CHECK_DIR/e820"); $(tail -n1 "$CHECK_DIR/e820")"

@@ -11,13 +11,13 @@ wait_ready e820host 15
 wait_output e820host '^P2M END ' 60 ||
     fail "no 'P2M END' line from minnow ($(p2m_lines e820host) P2M lines seen)"
 console_text e820host > "$CHECK_DIR/console"
-awk -v expect=xen -f /toolstack/e820-check.awk "$CHECK_DIR/console" > "$CHECK_DIR/e820" 2>&1
+awk -v expect=xen -f /toolstack/hex.awk -f /toolstack/e820-check.awk "$CHECK_DIR/console" > "$CHECK_DIR/e820" 2>&1
 rc=$?
 cat "$CHECK_DIR/e820"
 [ $rc = 0 ] || fail "domain $id: $(head -n1 "$CHECK_DIR/e820"); $(tail -n1 "$CHECK_DIR/e820")"
 
 grep '^P2M ' "$CHECK_DIR/console" > "$CHECK_DIR/guest-p2m"
 xen-mfndump dump-p2m "$id" > "$CHECK_DIR/mfndump" 2>&1 || fail "xen-mfndump dump-p2m $id failed"
-awk -f /toolstack/p2m-compare.awk "$CHECK_DIR/guest-p2m" "$CHECK_DIR/mfndump" > "$CHECK_DIR/compare" 2>&1 ||
+awk -f /toolstack/hex.awk -f /toolstack/p2m-compare.awk "$CHECK_DIR/guest-p2m" "$CHECK_DIR/mfndump" > "$CHECK_DIR/compare" 2>&1 ||
     { cat "$CHECK_DIR/compare"; fail "domain $id p2m vs tools: $(head -n1 "$CHECK_DIR/compare")"; }
 pass "domain $id: $(sed 's/^OK //' "$CHECK_DIR/e820"); tools agree"

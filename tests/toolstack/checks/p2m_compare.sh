@@ -14,7 +14,7 @@ xen-mfndump dump-p2m "$id" > "$CHECK_DIR/mfndump" 2>"$CHECK_DIR/mfndump.err" || 
     cat "$CHECK_DIR/mfndump.err"
     fail "xen-mfndump dump-p2m $id failed: $(tail -n1 "$CHECK_DIR/mfndump.err")"
 }
-awk -f /toolstack/p2m-compare.awk "$CHECK_DIR/guest-p2m" "$CHECK_DIR/mfndump" \
+awk -f /toolstack/hex.awk -f /toolstack/p2m-compare.awk "$CHECK_DIR/guest-p2m" "$CHECK_DIR/mfndump" \
     > "$CHECK_DIR/compare" 2>&1
 rc=$?
 cat "$CHECK_DIR/compare"
