@@ -1,6 +1,7 @@
 # minnow: a tiny Xen x86_64 PV unikernel.
 #
-#   make            build build/minnow (and newlib, once)
+#   make            build build/minnow, build/minnow-test, build/libminnow.a
+#                   (and newlib, once)
 #   make run        boot minnow as dom0 under Xen in QEMU and show its boot
 #   make run-domu   boot Xen + Linux dom0 + xl, start minnow as a domU, show
 #                   its console (DOMU_ARGS="...", DOMU_SECS=60)
@@ -16,7 +17,7 @@ HOSTCC   := gcc
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-all: $(BUILD)/minnow
+all: $(BUILD)/minnow $(BUILD)/minnow-test
 
 include mk/newlib.mk
 
@@ -40,9 +41,26 @@ GUEST_CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter 
                   -fno-asynchronous-unwind-tables -fno-common
 GUEST_ASFLAGS  := -D__ASSEMBLY__ $(GUEST_CPPFLAGS)
 
-GUEST_SRCS := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c mm/*.c \
-                         drivers/*.c tests/guest/*.c)
-GUEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(GUEST_SRCS)))
+# The unikernel is a library: every product object goes into libminnow.a,
+# and an image is an application linked against it.
+#   build/minnow        the default application (kernel/boot/app.c)
+#   build/minnow-test   the in-guest test suite (tests/guest/, app_main in runner.c)
+# A stub domain links its own objects the same way: make app APP_OBJS="..."
+LIB_SRCS  := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c kernel/boot/*.c \
+                        mm/*.c drivers/*/*.c)
+LIB_OBJS  := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(LIB_SRCS)))
+TEST_SRCS := $(wildcard tests/guest/*.c)
+TEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(TEST_SRCS)))
+GUEST_OBJS := $(LIB_OBJS) $(TEST_OBJS)
+LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
+
+# ld: an application's objects, then libminnow.a (its app_main() wins over
+# the default one, which then stays in the archive) grouped with newlib and
+# libgcc (newlib calls minnow's syscalls back).  -u _start pulls the entry
+# point (head.S) and with it the whole kernel.
+link_image = $(LD) -nostdlib -z max-page-size=4096 -z noexecstack -T linker.ld \
+             -u _start -o $(1) $(2) --start-group $(BUILD)/libminnow.a \
+             $(NEWLIB_LIBDIR)/libc.a $(NEWLIB_LIBDIR)/libm.a $(LIBGCC) --end-group
 
 $(XEN_INCDIR)/xen:
 	@mkdir -p $(XEN_INCDIR)
@@ -58,11 +76,24 @@ $(BUILD)/guest/%.o: %.S $(NEWLIB_STAMP) | $(XEN_INCDIR)/xen
 	@echo "  AS      $<"
 	$(Q)$(CC) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/minnow: $(GUEST_OBJS) linker.ld $(NEWLIB_STAMP)
+$(BUILD)/libminnow.a: $(LIB_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/minnow: $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
 	@echo "  LD      $@"
-	$(Q)$(LD) -nostdlib -z max-page-size=4096 -z noexecstack -T linker.ld \
-	    -o $@ $(GUEST_OBJS) --start-group $(NEWLIB_LIBDIR)/libc.a \
-	    $(NEWLIB_LIBDIR)/libm.a $(shell $(CC) -print-libgcc-file-name) --end-group
+	$(Q)$(call link_image,$@,)
+
+$(BUILD)/minnow-test: $(TEST_OBJS) $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	$(Q)$(call link_image,$@,$(TEST_OBJS))
+
+# A stub domain: make app APP_OBJS="my.o other.o" [APP=build/myapp]
+APP ?= $(BUILD)/app
+app: $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
+	@test -n "$(APP_OBJS)" || { echo "make app: set APP_OBJS to your objects" >&2; exit 2; }
+	@echo "  LD      $(APP)"
+	$(Q)$(call link_image,$(APP),$(APP_OBJS))
 
 # ---------------------------------------------------------------- host tests
 # Everything in mm/ must compile on the host: Xen is reached only through the
@@ -73,7 +104,7 @@ $(BUILD)/minnow: $(GUEST_OBJS) linker.ld $(NEWLIB_STAMP)
 HOST_TEST_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 HOST_TESTS      := $(patsubst %,$(BUILD)/host/tests/test_%,$(HOST_TEST_NAMES))
 HOST_CFLAGS     := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-                   -Iinclude -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
+                   -I. -Iinclude -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
 HOST_LDLIBS     := -lcmocka -lm
 -include $(wildcard tests/unit/*.mk)
 
@@ -118,7 +149,7 @@ deps:
 RUN_ARGS ?= tests=all
 
 run: deps all
-	$(Q)scripts/run-dom0.sh --show $(BUILD)/minnow $(RUN_ARGS)
+	$(Q)scripts/run-dom0.sh --show $(BUILD)/minnow-test $(RUN_ARGS)
 
 # What `make run-domu` passes to minnow (xl's extra=) and how long it watches.
 DOMU_ARGS ?=
@@ -139,10 +170,11 @@ bench: deps all host-benches
 	$(Q)scripts/run-bench.sh
 
 clean:
-	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow
+	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow $(BUILD)/minnow-test \
+	       $(BUILD)/libminnow.a
 
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run run-domu test bench fuzz clean distclean host-tests
+.PHONY: all app deps run run-domu test bench fuzz clean distclean host-tests
 -include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)

@@ -17,7 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <minnow/p2m_internal.h>
+#include "p2m_internal.h"
 #include <minnow/pt.h>
 #include <minnow/console.h>
 

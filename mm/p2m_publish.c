@@ -24,7 +24,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <minnow/p2m_internal.h>
+#include "p2m_internal.h"
 #include <minnow/pt.h>
 #include <minnow/console.h>
 

@@ -13,7 +13,7 @@ log="$build/logs/bench-balloon.log"
 mkdir -p "$build/logs"
 
 scripts/run-dom0.sh --log "$log" --mem 1024 --dom0-mem 64M --dom0-max 128M \
-    --timeout 180 "$build/minnow" tests=balloon_bench
+    --timeout 180 "$build/minnow-test" tests=balloon_bench
 rc=$?
 tr -d '\r' <"$log" | grep -a -o 'BENCH balloon .*' | sed 's/^BENCH /  /'
 result=$(tr -d '\r' <"$log" | grep -a -o 'TEST balloon_bench: [A-Z]*.*')

@@ -60,7 +60,7 @@ run_guest() {
     local name=$1 opts=$2 args=$3 expect=$4
     local log="$logs/guest-$name.log"
     # shellcheck disable=SC2086
-    scripts/run-dom0.sh --log "$log" $opts "$build/minnow" $args
+    scripts/run-dom0.sh --log "$log" $opts "$build/minnow-test" $args
     local rc=$?
     local lines
     lines=$(tr -d '\r' <"$log" | grep -a -o 'TEST [A-Za-z0-9_]*: \(PASS\|FAIL\|SKIP\).*')

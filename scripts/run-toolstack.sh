@@ -8,7 +8,7 @@
 #                        its console until it ends or SECS (60) pass
 #     --extra "ARGS"     minnow command line for --domu
 #     --shell            instead of checks: a dom0 shell on this terminal
-#     --minnow PATH      guest image (default build/minnow)
+#     --minnow PATH      guest image (default build/minnow-test)
 #     --timeout SECS     wall-clock limit for QEMU (default 280)
 #     --quiet            print only the summary line, not the CHECK lines
 #
@@ -20,7 +20,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$REPO/build/toolstack
-MINNOW=$REPO/build/minnow
+MINNOW=$REPO/build/minnow-test
 MODE=checks
 DOMU_SECS=60
 DOMU_EXTRA=""

@@ -15,7 +15,7 @@
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
 #include <minnow/mm_env.h>
-#include <minnow/p2m_internal.h>
+#include "mm/p2m_internal.h"
 #include <minnow/pt.h>
 #include "sim/xen_model.h"
 

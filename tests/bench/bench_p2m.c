@@ -19,7 +19,7 @@
 #include "sim/xen_model.h"
 #include <minnow/pt.h>
 #undef MINNOW_HOST_TEST             /* the guest's p2m_entry_load() */
-#include <minnow/p2m_internal.h>
+#include "mm/p2m_internal.h"
 
 #define P2M_VA  0xffffa00000000000UL
 

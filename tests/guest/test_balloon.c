@@ -24,7 +24,7 @@
 #include <minnow/mm.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/time.h>
 
 #define STEP_PAGES   4096u           /* 16 MiB */

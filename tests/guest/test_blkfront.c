@@ -23,7 +23,7 @@
 #include <minnow/console.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/time.h>
 #include <minnow/xenstore.h>
 

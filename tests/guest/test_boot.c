@@ -1,6 +1,6 @@
 /* Boot facts: what Xen told us is sane, and what we set up holds. */
 #include <string.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/hypervisor.h>
 #include <minnow/mm.h>
 #include <minnow/frame.h>

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/console.h>
 
 static char captured[256];

@@ -13,7 +13,7 @@
 #include <minnow/mm.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <arch/layout.h>
 #include <arch/traps.h>
 

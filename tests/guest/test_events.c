@@ -1,5 +1,5 @@
 /* Event channels, the timer and the scheduler. */
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/events.h>
 #include <minnow/sched.h>
 #include <minnow/time.h>

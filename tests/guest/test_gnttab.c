@@ -11,7 +11,7 @@
 #include <minnow/hypervisor.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/xenstore.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>

@@ -1,7 +1,7 @@
 /* Frame allocator and malloc under stress, on the real guest. */
 #include <stdlib.h>
 #include <string.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/frame.h>
 #include <minnow/heap.h>
 #include <arch/layout.h>

@@ -10,7 +10,7 @@
 #include <minnow/e820_plan.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
-#include <minnow/test.h>
+#include "test.h"
 
 /* Far above dom0's RAM, inside the default 512 GiB reserve. */
 #define FAR_PFN   (300UL * P2M_PFNS_PER_PTE)      /* 300 GiB */

@@ -8,7 +8,7 @@
 #include <minnow/frame.h>
 #include <minnow/mm_env.h>
 #include <minnow/pt.h>
-#include <minnow/test.h>
+#include "test.h"
 
 /* An otherwise unused part of the lower half (the heap is far below). */
 #define PT_TEST_VA   0x0000700000000000UL

@@ -6,7 +6,7 @@
  * by default: they check that an unexpected fault is reported (with rip and
  * cr2) and ends the run as a failure; the harness runs them by name.
  */
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/hypervisor.h>
 #include <arch/traps.h>
 

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/xenbus.h>
 #include <minnow/xenstore.h>
 

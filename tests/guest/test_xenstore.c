@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <minnow/test.h>
+#include "test.h"
 #include <minnow/sched.h>
 #include <minnow/xenstore.h>
 

@@ -40,7 +40,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=$REPO/build/toolstack
-MINNOW=$REPO/build/minnow
+MINNOW=$REPO/build/minnow-test
 RUNCONF=
 
 while [ $# -gt 0 ]; do

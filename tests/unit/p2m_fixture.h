@@ -7,7 +7,7 @@
 #define P2M_FIXTURE_H
 
 #include <string.h>
-#include <minnow/p2m_internal.h>
+#include "mm/p2m_internal.h"
 #include <minnow/pt.h>
 #include "sim/xen_model.h"
 #include "host_console.h"

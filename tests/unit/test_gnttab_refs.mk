@@ -1,1 +1,1 @@
-test_gnttab_refs_SRCS := mm/gnttab_refs.c tests/unit/host_console.c
+test_gnttab_refs_SRCS := drivers/xen/gnttab_refs.c tests/unit/host_console.c

@@ -1,15 +1,23 @@
 /*
- * The in-guest test runner: picks tests from the .guest_tests section,
+ * The in-guest test runner: picks tests from the guest_tests section,
  * runs them in order, prints one TEST line each and an XTF-style summary.
  * A fatal trap or panic inside a test still produces the test's FAIL line
  * (with the trap's rip and cr2) and a FAILURE summary before the run ends.
+ *
+ * This file is build/minnow-test's application: its app_main() replaces
+ * the default one of kernel/boot/app.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <minnow/test.h>
+#include "test.h"
+#include "xs_probe.h"
+#include <minnow/app.h>
+#include <minnow/cmdline.h>
 #include <minnow/console.h>
+#include <minnow/control.h>
 #include <minnow/exit.h>
+#include <minnow/xenstore.h>
 #include <arch/traps.h>
 
 extern const struct guest_test __start_guest_tests[], __stop_guest_tests[];
@@ -130,4 +138,20 @@ int run_guest_tests(const char *selection)
     }
     printk("Test result: SUCCESS\n");
     return EXIT_SUCCESS_STATUS;
+}
+
+/*
+ *   tests=a,b,c | tests=all   run those tests, exit with their status
+ *   xenstore_test             the toolstack's xenstore round trip (xs_probe.c),
+ *                             then wait like the default application
+ */
+int app_main(void)
+{
+    const char *tests = cmdline_get("tests");
+
+    if (tests)
+        return run_guest_tests(tests);
+    if (cmdline_has("xenstore_test") && xenstore_available())
+        xs_probe_start();
+    return control_wait_for_toolstack();
 }

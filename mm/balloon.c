@@ -31,7 +31,7 @@
 #include <xen/xen.h>
 #include <xen/memory.h>
 #include <minnow/balloon.h>
-#include <minnow/balloon_set.h>
+#include "balloon_pfns.h"
 #include <minnow/console.h>
 #include <minnow/frame.h>
 #include <minnow/mm_env.h>

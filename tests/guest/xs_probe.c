@@ -11,7 +11,7 @@
 #include <minnow/console.h>
 #include <minnow/time.h>
 #include <minnow/xenstore.h>
-#include <minnow/xs_probe.h>
+#include "xs_probe.h"
 
 static void watch_event(const char *path, void *data)
 {

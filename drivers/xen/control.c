@@ -1,7 +1,7 @@
 /*
  * control/shutdown: how the toolstack asks a PV guest to stop.  `xl
  * shutdown` writes "poweroff", `xl reboot` "reboot", `xl save` and live
- * migration "suspend" (kernel/suspend.c).  The guest acknowledges by clearing the key, then
+ * migration "suspend" (drivers/xen/suspend.c).  The guest acknowledges by clearing the key, then
  * does it: SCHEDOP_shutdown with the matching reason.
  */
 #include <errno.h>
@@ -9,7 +9,9 @@
 #include <string.h>
 #include <minnow/console.h>
 #include <minnow/control.h>
+#include <minnow/exit.h>
 #include <minnow/hypervisor.h>
+#include <minnow/sched.h>
 #include <minnow/suspend.h>
 #include <minnow/xenstore.h>
 #include <arch/hypercall.h>
@@ -67,4 +69,12 @@ int control_init(void)
     if (rc)
         printk("control: cannot watch %s: rc=%d\n", shutdown_key, rc);
     return rc;
+}
+
+int control_wait_for_toolstack(void)
+{
+    if (is_initial_domain())
+        return EXIT_SUCCESS_STATUS;     /* nobody to wait for */
+    for (;;)
+        thread_block();                 /* control/shutdown ends the domain */
 }

@@ -31,7 +31,7 @@ struct guest_test {
 #define GUEST_TEST(name_, flags_)                                            \
     static enum test_result guest_test_fn_##name_(void);                     \
     static const struct guest_test guest_test_##name_                        \
-        __attribute__((used, section(".guest_tests"), aligned(8))) =         \
+        __attribute__((used, section("guest_tests"), aligned(8))) =         \
         { #name_, guest_test_fn_##name_, (flags_) };                         \
     static enum test_result guest_test_fn_##name_(void)
 

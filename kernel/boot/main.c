@@ -5,6 +5,7 @@
  * setup.
  */
 #include <string.h>
+#include <minnow/app.h>
 #include <minnow/balloon.h>
 #include <minnow/blkfront.h>
 #include <minnow/console.h>
@@ -20,10 +21,8 @@
 #include <minnow/panic.h>
 #include <minnow/pt.h>
 #include <minnow/sched.h>
-#include <minnow/test.h>
 #include <minnow/time.h>
 #include <minnow/xenstore.h>
-#include <minnow/xs_probe.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <arch/traps.h>
@@ -117,25 +116,6 @@ static void print_boot_summary(void)
     printk("\n");
 }
 
-/*
- * The default application: run the tests named on the command line, or
- * else (as a domU) wait for the toolstack to shut minnow down.  A stub
- * domain links its own app_main().
- */
-__attribute__((weak)) int app_main(void)
-{
-    const char *tests = cmdline_get("tests");
-
-    if (tests)
-        return run_guest_tests(tests);
-    if (cmdline_has("xenstore_test") && xenstore_available())
-        xs_probe_start();
-    if (is_initial_domain())
-        return EXIT_SUCCESS_STATUS;     /* nobody to wait for */
-    for (;;)
-        thread_block();                 /* control/shutdown ends the domain */
-}
-
 void start_kernel(start_info_t *si)
 {
     /* 1. Capture what Xen told us before anything can overwrite it. */
@@ -178,11 +158,10 @@ void start_kernel(start_info_t *si)
     if (xenstore_init() == 0)
         control_init();
     balloon_init();             /* after xenstore: a domU's target lives there */
-    /* Disks: connected here for the application; the tests probe on their own. */
-    if (xenstore_available() && !cmdline_get("tests"))
-        blkfront_init();
+    if (xenstore_available())
+        blkfront_init();        /* disks, connected before the application runs */
     printk("minnow: ready\n");
 
-    /* 7. The application (a stub domain links its own app_main). */
+    /* 7. The application: a stub domain's own app_main(), or kernel/boot/app.c's. */
     minnow_exit(app_main());
 }

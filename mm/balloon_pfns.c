@@ -13,7 +13,7 @@
  * kept: a restore changes mfns, never pfns.
  */
 #include <string.h>
-#include <minnow/balloon_set.h>
+#include "balloon_pfns.h"
 #include <minnow/frame.h>
 #include <minnow/mm_env.h>
 #include <minnow/console.h>

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Layers call downward only.  Reads the symbol tables of the guest objects
+# (nm): every undefined symbol an object uses is looked up among the
+# objects that define it, and a call into a higher layer is an error.
+#
+#   5  kernel/boot/     the composition root: start_kernel, mm setup, app
+#   4  drivers/*/       frontends and the balloon worker (not drivers/xen)
+#   3  drivers/xen/     Xen services: xenstore, xenbus, grant tables, control, suspend
+#   2  kernel/          threads, time, events, console, command line, syscalls
+#   1  mm/              memory: frames, page tables, p2m, E820, heap, balloon core
+#   0  arch/x86_64/     the CPU and the PV ABI: entry, traps, hypercalls, exit
+#
+# The console floor (printk, panic) may be called from every layer, as
+# every kernel's printk is; it is listed below and nothing else is.
+#
+# Usage: scripts/check-layers.sh [BUILD_DIR]     (after `make`)
+set -eu
+build=${1:-build}
+cd "$(dirname "$0")/.."
+objs=$(cd "$build/guest" && find arch kernel mm drivers -name '*.o' | sort)
+[ -n "$objs" ] || { echo "check-layers: no objects under $build/guest (run make)" >&2; exit 2; }
+
+floor=" printk vprintk panic "
+
+rank() {
+    case $1 in
+        kernel/boot/*)  echo 5 ;;
+        drivers/xen/*)  echo 3 ;;
+        drivers/*)      echo 4 ;;
+        kernel/*)       echo 2 ;;
+        mm/*)           echo 1 ;;
+        arch/*)         echo 0 ;;
+        *)              echo "check-layers: $1 is in no layer" >&2; exit 2 ;;
+    esac
+}
+
+defs=$(mktemp); uses=$(mktemp)
+trap 'rm -f "$defs" "$uses"' EXIT
+for o in $objs; do
+    src=${o%.o}
+    r=$(rank "$o")
+    nm -g --defined-only "$build/guest/$o" | awk -v f="$src" -v r="$r" 'NF==3{print $3, f, r}' >>"$defs"
+    nm -u "$build/guest/$o" | awk -v f="$src" -v r="$r" '{print $2, f, r}' >>"$uses"
+done
+
+bad=$(awk -v floor="$floor" '
+    NR==FNR { def[$1] = $2; drank[$1] = $3; next }
+    ($1 in def) && drank[$1] > $3 && index(floor, " " $1 " ") == 0 {
+        printf "  %s (layer %d) calls %s, defined in %s (layer %d)\n", $2, $3, $1, def[$1], drank[$1]
+    }' "$defs" "$uses" | sort -u)
+if [ -n "$bad" ]; then
+    echo "check-layers: calls into a higher layer:"
+    echo "$bad"
+    exit 1
+fi
+echo "check-layers: $(echo "$objs" | wc -l) objects, every call goes down a layer (or to printk/panic)"
