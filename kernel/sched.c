@@ -5,11 +5,10 @@
 #include <minnow/console.h>
 #include <minnow/panic.h>
 #include <arch/hypercall.h>
+#include <arch/switch.h>
 
 #define THREAD_STACK_SIZE (32 * 1024)
 
-void arch_switch_stack(uint64_t *save_rsp, uint64_t next_rsp);
-extern char thread_entry[];
 
 static struct thread boot_thread = { .name = "boot", .state = THREAD_RUNNABLE };
 static struct thread *current = &boot_thread;
@@ -48,7 +47,7 @@ static void reap_zombie(void)
     }
 }
 
-void thread_main(void)
+static void thread_main(void)
 {
     reap_zombie();
     local_events_enable();
@@ -74,13 +73,7 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
     t->stack_size = THREAD_STACK_SIZE;
     t->state = THREAD_RUNNABLE;
 
-    /* Initial frame for arch_switch_stack: six zeroed registers, then thread_entry. */
-    uint64_t *sp = (uint64_t *)(((uintptr_t)stack + THREAD_STACK_SIZE) & ~15UL);
-    *--sp = 0;                           /* keeps thread_entry's call aligned */
-    *--sp = (uint64_t)thread_entry;
-    for (int i = 0; i < 6; i++)
-        *--sp = 0;
-    t->saved_rsp = (uint64_t)sp;
+    t->saved_rsp = arch_thread_stack_init(stack, THREAD_STACK_SIZE, thread_main);
 
     unsigned long flags = local_events_save();
     t->next = current->next;

@@ -4,7 +4,6 @@
 #include <minnow/console.h>
 #include <minnow/panic.h>
 #include <minnow/sched.h>
-#include <minnow/suspend.h>
 #include <arch/hypercall.h>
 
 static evtchn_port_t timer_port;
@@ -76,16 +75,12 @@ static void bind_timer(void)
 }
 
 /* A restored domain has no VIRQ bound; the PV clock itself just carries on. */
-static void time_resume(bool cancelled)
+void time_resume(void)
 {
-    if (!cancelled)
-        bind_timer();
+    bind_timer();
 }
-
-static struct suspend_hooks time_hooks = { .name = "timer", .resume = time_resume };
 
 void time_init(void)
 {
     bind_timer();
-    suspend_register(&time_hooks);
 }

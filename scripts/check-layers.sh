@@ -11,7 +11,13 @@
 #   0  arch/x86_64/     the CPU and the PV ABI: entry, traps, hypercalls, exit
 #
 # The console floor (printk, panic) may be called from every layer, as
-# every kernel's printk is; it is listed below and nothing else is.
+# every kernel's printk is; and head.S's jump to start_kernel is the one
+# call up the arch layer makes (it is how any kernel starts).  Both are
+# listed below and nothing else is.
+#
+# The arch layer's includes are checked too: arch/ may include its own
+# headers, Xen's and the C library's, and from include/minnow/ only the
+# headers of the documented arch interface (docs/map.md, "Layers").
 #
 # Usage: scripts/check-layers.sh [BUILD_DIR]     (after `make`)
 set -eu
@@ -21,6 +27,8 @@ objs=$(cd "$build/guest" && find arch kernel mm drivers -name '*.o' | sort)
 [ -n "$objs" ] || { echo "check-layers: no objects under $build/guest (run make)" >&2; exit 2; }
 
 floor=" printk vprintk panic "
+entry="arch/x86_64/head start_kernel"
+arch_may_include=" console.h panic.h exit.h hypervisor.h "
 
 rank() {
     case $1 in
@@ -43,11 +51,21 @@ for o in $objs; do
     nm -u "$build/guest/$o" | awk -v f="$src" -v r="$r" '{print $2, f, r}' >>"$uses"
 done
 
-bad=$(awk -v floor="$floor" '
+bad=$(awk -v floor="$floor" -v entry="$entry" '
     NR==FNR { def[$1] = $2; drank[$1] = $3; next }
-    ($1 in def) && drank[$1] > $3 && index(floor, " " $1 " ") == 0 {
+    ($1 in def) && drank[$1] > $3 && index(floor, " " $1 " ") == 0 && $2 " " $1 != entry {
         printf "  %s (layer %d) calls %s, defined in %s (layer %d)\n", $2, $3, $1, def[$1], drank[$1]
     }' "$defs" "$uses" | sort -u)
+for f in $(git ls-files 'arch/*.c' 'arch/*.S' 'arch/*.h'); do
+    for h in $(sed -n 's|^#include <minnow/\(.*\)>.*|\1|p' "$f"); do
+        case "$arch_may_include" in
+            *" $h "*) ;;
+            *) bad="$bad
+  $f includes <minnow/$h>, which is not part of the arch interface" ;;
+        esac
+    done
+done
+bad=$(echo "$bad" | sed '/^$/d')
 if [ -n "$bad" ]; then
     echo "check-layers: calls into a higher layer:"
     echo "$bad"

@@ -61,9 +61,9 @@ xen_pfn_t mm_env_pfn_to_mfn(xen_pfn_t pfn)
 {
     if (p2m_ready())
         return pfn_to_mfn(pfn);
-    if (pfn >= boot_info.nr_pages)
+    if (pfn >= boot_start_info.nr_pages)
         return INVALID_MFN_VALUE;
-    return ((const xen_pfn_t *)boot_info.mfn_list)[pfn];
+    return ((const xen_pfn_t *)boot_start_info.mfn_list)[pfn];
 }
 
 xen_pfn_t mm_env_m2p(xen_pfn_t mfn)

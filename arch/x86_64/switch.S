@@ -3,8 +3,8 @@
  *
  * Saves the callee-saved registers on the current stack, records the stack
  * pointer, and resumes the other thread where it last called this.  A new
- * thread's stack is prepared by kernel/sched.c to "return" into
- * thread_entry, which calls thread_main() on a 16-byte aligned stack.
+ * thread's stack is laid out by arch_thread_stack_init() (arch/switch.h)
+ * to "return" into arch_thread_entry, which calls the function left in r12.
  */
     .text
     .globl arch_switch_stack
@@ -25,10 +25,10 @@ arch_switch_stack:
     popq    %rbp
     ret
 
-    .globl thread_entry
-thread_entry:
+    .globl arch_thread_entry
+arch_thread_entry:
     xorl    %ebp, %ebp          /* end of the stack trace */
-    call    thread_main
+    call    *%r12
     ud2
 
     .section .note.GNU-stack, "", @progbits

@@ -17,7 +17,6 @@
 #include <minnow/hypervisor.h>
 #include <minnow/panic.h>
 #include <minnow/exit.h>
-#include <minnow/events.h>
 #include <arch/hypercall.h>
 #include <arch/traps.h>
 
@@ -105,7 +104,7 @@ int safe_read_u64(const uint64_t *addr, uint64_t *val)
 }
 
 extern char boot_stack[], boot_stack_top[];
-bool stack_contains(uint64_t addr);   /* kernel/sched.c: current thread's stack */
+static struct trap_hooks hooks;
 
 static bool frame_pointer_ok(uint64_t rbp)
 {
@@ -113,7 +112,7 @@ static bool frame_pointer_ok(uint64_t rbp)
         return false;
     if (rbp >= (uint64_t)boot_stack && rbp + 16 <= (uint64_t)boot_stack_top)
         return true;
-    return stack_contains(rbp) && stack_contains(rbp + 15);
+    return hooks.stack_contains && hooks.stack_contains(rbp) && hooks.stack_contains(rbp + 15);
 }
 
 void print_stack_trace(uint64_t rip, uint64_t rbp)
@@ -142,7 +141,8 @@ void do_trap(struct cpu_regs *regs)
     uint64_t cr2 = regs->vector == 14 ? this_vcpu()->arch.cr2 : 0;
 
     if (regs->vector == VECTOR_EVENT_UPCALL) {
-        evtchn_do_upcall(regs);
+        if (hooks.event_upcall)
+            hooks.event_upcall(regs);
         return;
     }
 
@@ -184,8 +184,9 @@ static void register_callback(unsigned int type, void *handler, const char *what
         panic("CALLBACKOP_register(%s) failed: rc=%ld", what, rc);
 }
 
-void traps_init(void)
+void traps_init(const struct trap_hooks *h)
 {
+    hooks = *h;
     long rc = hypercall_set_trap_table(trap_table);
     if (rc)
         panic("set_trap_table failed: rc=%ld", rc);

@@ -90,15 +90,15 @@ unsigned long console_ring_dropped(void)
 /* Map the ring named by start_info (its mfn may change across a restore). */
 static int console_ring_attach(void)
 {
-    xen_pfn_t pfn = mfn_to_local_pfn(xen_start_info->console.domU.mfn);
+    xen_pfn_t pfn = mfn_to_local_pfn(start_info->console.domU.mfn);
 
     if (pfn == INVALID_P2M_ENTRY) {
         printk("console: ring mfn %#lx is not one of our frames\n",
-               xen_start_info->console.domU.mfn);
+               start_info->console.domU.mfn);
         return -1;
     }
     intf = pfn_to_virt(pfn);
-    port = xen_start_info->console.domU.evtchn;
+    port = start_info->console.domU.evtchn;
     out_ring = (struct byte_ring){ intf->out, sizeof(intf->out), &intf->out_prod,
                                    &intf->out_cons };
     return 0;

@@ -8,7 +8,8 @@
  *   resume:   shared_info mapped again (new machine address); p2m
  *             re-published (p2m_cr3 and the frame list list are stale
  *             after a restore); all event channels are gone: bindings
- *             dropped; hooks in order rebind and re-attach
+ *             dropped, the timer VIRQ bound again; hooks in order rebind
+ *             and re-attach
  *
  * What minnow never caches across this: mfns.  The boot-time SIF flags
  * are cached for good, because a restored start_info has flags 0.
@@ -20,6 +21,7 @@
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
 #include <minnow/suspend.h>
+#include <minnow/time.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 
@@ -68,7 +70,7 @@ static void resume_hooks(struct suspend_hooks *failed, bool cancelled)
 /* The mfns start_info names are translated to pfns for the save (and back). */
 static void canonicalise_start_info(bool to_pfns)
 {
-    start_info_t *si = xen_start_info;
+    start_info_t *si = start_info;
 
     if (to_pfns) {
         si->store_mfn = mfn_to_pfn(si->store_mfn);
@@ -83,7 +85,7 @@ int domain_suspend(void)
 {
     struct suspend_hooks *failed = NULL;
     struct sched_shutdown sd = { .reason = SHUTDOWN_suspend };
-    xen_pfn_t si_pfn = virt_to_pfn(xen_start_info);
+    xen_pfn_t si_pfn = virt_to_pfn(start_info);
     int rc = 0;
 
     if (is_initial_domain())
@@ -112,7 +114,7 @@ int domain_suspend(void)
     if (cancelled)
         canonicalise_start_info(false);
     long mrc = hypercall_update_va_mapping((unsigned long)shared_info,
-                                           (xen_start_info->shared_info & PAGE_MASK) |
+                                           (start_info->shared_info & PAGE_MASK) |
                                            PTE_KERNEL_RW, UVMF_INVLPG);
     if (mrc)
         printk("suspend: cannot map shared_info again: rc=%ld\n", mrc);
@@ -122,6 +124,7 @@ int domain_suspend(void)
         if (prc)
             printk("suspend: p2m not republished: rc=%d\n", prc);
         events_resume();
+        time_resume();
     }
     local_events_restore(flags);
     resume_hooks(NULL, cancelled);

@@ -452,15 +452,15 @@ int xs_unwatch(const char *path, xs_watch_fn fn, void *data)
 /* Map the ring named by start_info and bind its channel (boot and resume). */
 static int xenstore_attach(void)
 {
-    xen_pfn_t pfn = mfn_to_local_pfn(xen_start_info->store_mfn);
+    xen_pfn_t pfn = mfn_to_local_pfn(start_info->store_mfn);
 
     if (pfn == INVALID_P2M_ENTRY) {
         printk("xenstore: store mfn %#lx is not one of our frames\n",
-               xen_start_info->store_mfn);
+               start_info->store_mfn);
         return -EINVAL;
     }
     intf = pfn_to_virt(pfn);
-    xs_port = xen_start_info->store_evtchn;
+    xs_port = start_info->store_evtchn;
     req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod, &intf->req_cons };
     rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod, &intf->rsp_cons };
     int rc = evtchn_bind(xs_port, xs_event_handler, NULL);
@@ -515,7 +515,7 @@ static struct suspend_hooks xenstore_hooks = {
 
 int xenstore_init(void)
 {
-    if (!xen_start_info->store_mfn) {
+    if (!start_info->store_mfn) {
         printk("xenstore: none (no store page in start_info)\n");
         return -ENODEV;
     }

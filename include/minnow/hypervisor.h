@@ -1,8 +1,15 @@
 /*
- * What minnow knows about the hypervisor and its own domain, captured once
- * at boot.  start_info is copied because Xen's page sits in the bootstrap
- * area that boot later reuses, and because a restore rewrites it (with flags
- * cleared): the SIF flags seen at first boot are cached here for good.
+ * What Xen hands a PV guest at entry, kept in one place (part of the arch
+ * interface; arch/x86_64/hypervisor.c holds it).
+ *
+ *   start_info        Xen's start_info page, as it is now.  A restore
+ *                     rewrites it (new store/console mfns, flags cleared),
+ *                     and suspend hands its mfn back to Xen.
+ *   boot_start_info   a copy taken at first entry, before anything could
+ *                     overwrite it: the SIF_* flags and nr_pages minnow
+ *                     booted with (cmd_line NUL-terminated).
+ *   shared_info       Xen's shared page (event bitmaps, vCPU time, the
+ *                     published p2m), mapped by start_kernel().
  */
 #ifndef MINNOW_HYPERVISOR_H
 #define MINNOW_HYPERVISOR_H
@@ -12,14 +19,16 @@
 #include <xen/xen.h>
 #include <xen/features.h>
 
-extern start_info_t boot_info;          /* copy of Xen's start_info */
-extern start_info_t *xen_start_info;    /* Xen's own page (its mfn matters for suspend) */
-extern uint32_t boot_sif_flags;         /* SIF_* as seen at first boot */
-extern shared_info_t *shared_info;      /* mapped at boot */
+extern start_info_t *start_info;
+extern start_info_t boot_start_info;
+extern shared_info_t *shared_info;
+
+/* Called once from start_kernel() with the page Xen passed in rsi. */
+void start_info_capture(start_info_t *si);
 
 static inline bool is_initial_domain(void)
 {
-    return boot_sif_flags & SIF_INITDOMAIN;
+    return boot_start_info.flags & SIF_INITDOMAIN;
 }
 
 static inline struct vcpu_info *this_vcpu(void)

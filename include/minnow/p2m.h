@@ -20,7 +20,7 @@
  * domain started without SIF_VIRT_P2M_4TOOLS (dom0, old tools).
  *
  * Boot call order (after pt_init() and mapping all RAM, see pt.h):
- *   p2m_init(&boot_info, &cfg)  copies start_info->mfn_list (still
+ *   p2m_init(&boot_start_info, &cfg)  copies start_info->mfn_list (still
  *                               mapped by Xen) into minnow's own leaves,
  *                               maps them at cfg.virt_base, publishes.
  *                               From here on mm_env_pfn_to_mfn() uses the

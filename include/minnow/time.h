@@ -15,6 +15,8 @@
 typedef uint64_t stime_t;   /* ns since the domain's system-time epoch */
 
 void time_init(void);
+/* In a restored domain, before any suspend hook runs (drivers/xen/suspend.c). */
+void time_resume(void);
 stime_t monotonic_ns(void);
 /* Wall clock: seconds and nanoseconds since the Unix epoch. */
 void wall_clock(uint64_t *sec, uint32_t *nsec);

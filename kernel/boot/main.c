@@ -27,33 +27,8 @@
 #include <arch/layout.h>
 #include <arch/traps.h>
 
-start_info_t boot_info;
-start_info_t *xen_start_info;
-uint32_t boot_sif_flags;
-shared_info_t *shared_info;
-
 /* A page of VA whose mapping is replaced by the shared_info frame. */
 static uint8_t shared_info_va[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-
-static uint32_t features[XENFEAT_NR_SUBMAPS];
-
-bool xen_feature(unsigned int f)
-{
-    return f < XENFEAT_NR_SUBMAPS * 32 && (features[f / 32] >> (f % 32)) & 1;
-}
-
-void xen_features_init(void)
-{
-    for (unsigned i = 0; i < XENFEAT_NR_SUBMAPS; i++) {
-        xen_feature_info_t fi = { .submap_idx = i };
-        long rc = hypercall_xen_version(XENVER_get_features, &fi);
-        if (rc) {
-            printk("XENVER_get_features(%u) failed: rc=%ld\n", i, rc);
-            continue;
-        }
-        features[i] = fi.submap;
-    }
-}
 
 /*
  * shared_info lives in Xen's memory; start_info gives its machine address.
@@ -62,11 +37,11 @@ void xen_features_init(void)
  */
 static void map_shared_info(void)
 {
-    uint64_t pte = (boot_info.shared_info & PAGE_MASK) | PTE_KERNEL_RW;
+    uint64_t pte = (boot_start_info.shared_info & PAGE_MASK) | PTE_KERNEL_RW;
     long rc = hypercall_update_va_mapping((unsigned long)shared_info_va, pte, UVMF_INVLPG);
 
     if (rc)
-        panic("cannot map shared_info (maddr %#lx): rc=%ld", boot_info.shared_info, rc);
+        panic("cannot map shared_info (maddr %#lx): rc=%ld", boot_start_info.shared_info, rc);
     shared_info = (shared_info_t *)shared_info_va;
 }
 
@@ -86,7 +61,7 @@ static void print_boot_summary(void)
         { XENFEAT_memory_op_vnode_supported, "memory_op_vnode_supported" },
     };
     long ver = hypercall_xen_version(XENVER_version, NULL);
-    const start_info_t *si = &boot_info;
+    const start_info_t *si = &boot_start_info;
 
     printk("minnow: Xen %ld.%ld, %s, running as %s\n", ver >> 16, ver & 0xffff,
            si->magic, is_initial_domain() ? "dom0 (initial domain)" : "a domU");
@@ -119,20 +94,18 @@ static void print_boot_summary(void)
 void start_kernel(start_info_t *si)
 {
     /* 1. Capture what Xen told us before anything can overwrite it. */
-    xen_start_info = si;
-    boot_info = *si;
-    boot_info.cmd_line[MAX_GUEST_CMDLINE - 1] = '\0';
-    boot_sif_flags = si->flags;
+    start_info_capture(si);
     printk("\nminnow: booting\n");
 
     /* 2. Exceptions and callbacks: from here a fault is reported, not a hang. */
-    traps_init();
+    traps_init(&(struct trap_hooks){ .event_upcall = evtchn_do_upcall,
+                                      .stack_contains = stack_contains });
 
     /* 3. shared_info (event bitmaps, vCPU time, wall clock) and features. */
     map_shared_info();
     xen_features_init();
     print_boot_summary();
-    if (cmdline_init((const char *)boot_info.cmd_line))
+    if (cmdline_init((const char *)boot_start_info.cmd_line))
         printk("cmdline: too many words; the extra ones are ignored\n");
 
     /* 4. Memory: frames, the direct map of all RAM, the p2m, the heap. */

@@ -129,8 +129,8 @@ static void free_usable(xen_pfn_t start, xen_pfn_t end)
 
 void mm_init(void)
 {
-    const xen_pfn_t *xen_p2m = (const xen_pfn_t *)boot_info.mfn_list;
-    xen_pfn_t nr_pages = boot_info.nr_pages;
+    const xen_pfn_t *xen_p2m = (const xen_pfn_t *)boot_start_info.mfn_list;
+    xen_pfn_t nr_pages = boot_start_info.nr_pages;
     xen_pfn_t boot_end = (xen_boot_rsp + PAGE_SIZE - 1) >> PAGE_SHIFT;
     xen_pfn_t mapped_end = (boot_end + BOOT_SLACK_PFNS + XEN_MAP_ALIGN_PFNS - 1) &
                            ~(xen_pfn_t)(XEN_MAP_ALIGN_PFNS - 1);
@@ -141,7 +141,7 @@ void mm_init(void)
      * start_info, the live page tables): if the saved stack pointer does
      * not lie beyond all of it, handing out frames would destroy them.
      */
-    xen_pfn_t tables_end = virt_to_pfn((const void *)boot_info.pt_base) + boot_info.nr_pt_frames;
+    xen_pfn_t tables_end = virt_to_pfn((const void *)boot_start_info.pt_base) + boot_start_info.nr_pt_frames;
     if (boot_end <= tables_end || boot_end <= virt_to_pfn(_end))
         panic("mm: Xen's boot stack (rsp %#lx) is not after the bootstrap tables "
               "(end pfn %#lx)", (unsigned long)xen_boot_rsp, (unsigned long)tables_end);
@@ -162,7 +162,7 @@ void mm_init(void)
     free_usable(boot_end, mapped_end);
 
     /* Step 3: map the rest of RAM into the direct map. */
-    pt_init(virt_to_pfn((const void *)boot_info.pt_base));
+    pt_init(virt_to_pfn((const void *)boot_start_info.pt_base));
     pt_get_stats(&before);
     for (xen_pfn_t pfn = mapped_end; pfn < nr_pages; pfn += PFNS_PER_STEP) {
         uint64_t n = nr_pages - pfn < PFNS_PER_STEP ? nr_pages - pfn : PFNS_PER_STEP;

@@ -37,7 +37,7 @@ void p2m_setup_at_boot(void)
     struct p2m_stats st;
 
     p2m_boot_config(&cfg);
-    int rc = p2m_init(&boot_info, &cfg);
+    int rc = p2m_init(&boot_start_info, &cfg);
     if (rc)
         panic("p2m: cannot build the p2m: rc=%d", rc);
     p2m_get_stats(&st);

@@ -11,7 +11,7 @@ extern char _text[], _end[];
 
 GUEST_TEST(boot_start_info, 0)
 {
-    const start_info_t *si = &boot_info;
+    const start_info_t *si = &boot_start_info;
 
     TEST_ASSERT(strncmp(si->magic, "xen-3.0-x86_64", 14) == 0, "magic '%.32s'", si->magic);
     TEST_ASSERT(si->nr_pages >= 1024, "nr_pages %lu", si->nr_pages);
@@ -20,8 +20,10 @@ GUEST_TEST(boot_start_info, 0)
                 "pt_base %#lx", si->pt_base);
     TEST_ASSERT(si->mfn_list >= (uint64_t)_end, "mfn_list %#lx", si->mfn_list);
     TEST_ASSERT(si->nr_pt_frames >= 4, "nr_pt_frames %lu", si->nr_pt_frames);
-    TEST_ASSERT(boot_sif_flags == si->flags, "cached flags %#x", boot_sif_flags);
-    TEST_ASSERT(xen_start_info->nr_pages == si->nr_pages, "copy differs from Xen's page");
+    TEST_ASSERT(start_info->flags == si->flags && start_info->nr_pages == si->nr_pages,
+                "the boot copy differs from Xen's page (flags %#x vs %#x)", si->flags,
+                start_info->flags);
+    TEST_ASSERT(memchr(si->cmd_line, '\0', sizeof(si->cmd_line)), "cmd_line not terminated");
     test_detail("nr_pages %lu flags %#x", si->nr_pages, si->flags);
     return TEST_PASS;
 }

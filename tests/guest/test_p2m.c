@@ -59,10 +59,10 @@ static bool frame_now_at(xen_pfn_t pfn, xen_pfn_t *now)
  */
 GUEST_TEST(p2m_matches_start_info, 0)
 {
-    const xen_pfn_t *xen_list = (const xen_pfn_t *)boot_info.mfn_list;
+    const xen_pfn_t *xen_list = (const xen_pfn_t *)boot_start_info.mfn_list;
     unsigned long moved = 0, released = 0;
 
-    for (xen_pfn_t src = 0; src < boot_info.nr_pages; src++) {
+    for (xen_pfn_t src = 0; src < boot_start_info.nr_pages; src++) {
         xen_pfn_t mfn = xen_list[src], pfn;
         if (!frame_now_at(src, &pfn)) {
             TEST_ASSERT(mfn_to_local_pfn(mfn) == INVALID_P2M_ENTRY,
@@ -89,19 +89,19 @@ GUEST_TEST(p2m_matches_start_info, 0)
     TEST_ASSERT(pfn_to_mfn(~0UL >> 2) == INVALID_P2M_ENTRY, "far out of range");
     TEST_ASSERT(mfn_to_pfn(~0UL >> 2) == INVALID_P2M_ENTRY, "m2p bounds");
     test_detail("%lu pfns (%lu moved by the E820 code, %lu released)",
-                (unsigned long)boot_info.nr_pages, moved, released);
+                (unsigned long)boot_start_info.nr_pages, moved, released);
     return TEST_PASS;
 }
 
 GUEST_TEST(p2m_published, 0)
 {
     const struct arch_shared_info *a = &shared_info->arch;
-    bool tree = !(boot_sif_flags & SIF_VIRT_P2M_4TOOLS);
+    bool tree = !(boot_start_info.flags & SIF_VIRT_P2M_4TOOLS);
 
     TEST_ASSERT(a->p2m_cr3 == xen_pfn_to_cr3(pt_root_mfn()), "p2m_cr3 %#lx, L4 mfn %#lx",
                 (unsigned long)a->p2m_cr3, (unsigned long)pt_root_mfn());
     TEST_ASSERT(a->p2m_vaddr == P2M_VIRT_BASE, "p2m_vaddr %#lx", (unsigned long)a->p2m_vaddr);
-    TEST_ASSERT(a->max_pfn == p2m_max_pfn() && a->max_pfn >= boot_info.nr_pages,
+    TEST_ASSERT(a->max_pfn == p2m_max_pfn() && a->max_pfn >= boot_start_info.nr_pages,
                 "max_pfn %#lx", (unsigned long)a->max_pfn);
     TEST_ASSERT(!(a->p2m_generation & 1), "generation %lu is odd",
                 (unsigned long)a->p2m_generation);
@@ -124,7 +124,7 @@ GUEST_TEST(p2m_frame_list_walk, 0)
     xen_pfn_t prev_empty = 0;
     uint64_t leaves = 0, empty = 0;
 
-    TEST_SKIP_IF(boot_sif_flags & SIF_VIRT_P2M_4TOOLS, "the tools use the linear p2m");
+    TEST_SKIP_IF(boot_start_info.flags & SIF_VIRT_P2M_4TOOLS, "the tools use the linear p2m");
     top = mm_env_machine_page(a->pfn_to_mfn_frame_list_list);
     TEST_ASSERT(top, "frame list list mfn %#lx is not ours",
                 (unsigned long)a->pfn_to_mfn_frame_list_list);

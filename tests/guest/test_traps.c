@@ -88,7 +88,7 @@ GUEST_TEST(fatal_null_deref, TEST_OFF_BY_DEFAULT)
 GUEST_TEST(fatal_write_pagetable, TEST_OFF_BY_DEFAULT)
 {
     /* Xen maps page tables read-only: a direct write must fault. */
-    *(volatile uint64_t *)boot_info.pt_base = 0;
+    *(volatile uint64_t *)boot_start_info.pt_base = 0;
     test_detail("writing a page table did not fault");
     return TEST_FAIL;
 }

@@ -36,7 +36,19 @@ struct trap_record {
 };
 extern struct trap_record last_trap;
 
-void traps_init(void);
+/*
+ * What the trap code needs from the kernel, passed in rather than called
+ * by name (the arch layer never calls up).  Both may be NULL.
+ */
+struct trap_hooks {
+    /* The event-channel upcall: Xen's PV equivalent of an interrupt. */
+    void (*event_upcall)(struct cpu_regs *regs);
+    /* Whether addr lies on the running thread's stack (stack traces). */
+    bool (*stack_contains)(uint64_t addr);
+};
+
+/* PV equivalent of lidt, plus the event and failsafe callbacks. */
+void traps_init(const struct trap_hooks *hooks);
 const char *trap_name(unsigned int vector);
 /* Walk the frame-pointer chain starting at rbp and print return addresses. */
 void print_stack_trace(uint64_t rip, uint64_t rbp);
