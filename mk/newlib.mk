@@ -38,7 +38,8 @@ NEWLIB_STAMP   := $(NEWLIB_DIR)/built.stamp
 #                    red zone would be overwritten.
 #   -fno-pic -fno-pie -mcmodel=small
 #                    Debian's gcc defaults to PIE; minnow is one static image
-#                    linked at 0x1000, so absolute 32-bit addressing, no GOT.
+#                    linked at 0x100000 (1 MiB, linker.ld), so absolute 32-bit
+#                    addressing, no GOT.
 #   -fno-stack-protector   nothing sets up %fs:0x28 (no TLS segment at all).
 #   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
 #                    as in the kernel: panic backtraces walk rbp chains, also
