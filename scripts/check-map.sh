@@ -84,8 +84,9 @@ check() {
         [ "$intable" = 1 ] && mapped="$mapped${path%/} "
         [ -n "$fn" ] || { files=$((files + 1)); continue; }
         funcs=$((funcs + 1))
-        [ -f "$path" ] && defines "$path" "$fn" ||
+        if ! [ -f "$path" ] || ! defines "$path" "$fn"; then
             problem "$map:$nr: $path defines no $fn()"
+        fi
     done <<<"$tokens"
 
     local f
@@ -121,16 +122,22 @@ self_test() {
     local src tmp ok=0 total=0
     src=$(cd "$(dirname "$self")/.." && pwd)
     tmp=$(mktemp -d)
+    # shellcheck disable=SC2064  # $tmp is local: expand it now
     trap "rm -rf '$tmp'" EXIT
     mkdir "$tmp/tree"
     (cd "$src" && tar --exclude=./build --exclude=./.git -cf - .) | tar -xf - -C "$tmp/tree"
 
     # A real entry of each kind, taken from the map so the cases follow it.
     local file entry efile efn
+    # shellcheck disable=SC2016  # the backquotes are the map's, not the shell's
     file=$(grep -o '^|.*' "$tmp/tree/docs/map.md" | grep -o '`[a-z][^`:]*\.c`' | head -1 | tr -d '`')
+    # shellcheck disable=SC2016
     entry=$(grep -o '`[a-z][^`]*\.c:[a-z_0-9]*()`' "$tmp/tree/docs/map.md" | head -1 | tr -d '`')
     efile=${entry%%:*} efn=${entry#*:} efn=${efn%()}
-    [ -n "$file" ] && [ -n "$entry" ] || { echo "check-map self-test: no entries in docs/map.md"; exit 1; }
+    if [ -z "$file" ] || [ -z "$entry" ]; then
+        echo "check-map self-test: no entries in docs/map.md"
+        exit 1
+    fi
 
     case_() {   # case_ <expected rc> <what> <message the checker must print> <break>
         local want=$1 what=$2 msg=$3 out rc
