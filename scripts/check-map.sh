@@ -64,7 +64,7 @@ check() {
             }
         }' "$map")
 
-    local mapped=" " layers=" " nr intable section tok path fn
+    local mapped=" " layers=" " missing=" " nr intable section tok path fn
     while IFS=$'\t' read -r nr intable section tok; do
         [ -n "$nr" ] || continue
         path=$tok fn=
@@ -78,7 +78,10 @@ check() {
         fi
         [ "$section" = Layers ] && layers="$layers$path "
         if ! [ -e "$path" ]; then
-            problem "$map:$nr: $path: no such file or directory"
+            case $missing in *" $nr:$path "*) ;; *)
+                problem "$map:$nr: $path: no such file or directory"
+                missing="$missing$nr:$path " ;;
+            esac
             continue
         fi
         [ "$intable" = 1 ] && mapped="$mapped${path%/} "
