@@ -63,7 +63,6 @@ void timer_set_deadline(stime_t deadline)
 static void timer_event(evtchn_port_t port, void *data)
 {
     timer_interrupts++;
-    sched_timer_tick();
 }
 
 static void bind_timer(void)
