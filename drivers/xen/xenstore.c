@@ -59,7 +59,6 @@ static size_t in_have;              /* bytes of header + body read so far */
 
 static struct xs_watch *watches;
 static struct xs_event *events_head, **events_tail = &events_head;
-static struct xs_stats stats;
 
 int xs_error_to_errno(const char *text)
 {
@@ -67,11 +66,6 @@ int xs_error_to_errno(const char *text)
         if (strcmp(text, xsd_errors[i].errstring) == 0)
             return -xsd_errors[i].errnum;
     return -EIO;
-}
-
-void xs_get_stats(struct xs_stats *out)
-{
-    *out = stats;
 }
 
 bool xenstore_available(void)
@@ -89,7 +83,6 @@ static void mark_broken(const char *why)
     if (!broken)
         printk("xenstore: connection unusable: %s\n", why);
     broken = true;
-    stats.ring_errors++;
     waitq_wake_all(&xs_waitq);
 }
 
@@ -114,7 +107,6 @@ static void queue_watch_event(void)
     snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1), token);
     *events_tail = ev;
     events_tail = &ev->next;
-    stats.watch_events++;
     waitq_wake_all(&xs_waitq);
 }
 
@@ -136,7 +128,6 @@ static void dispatch_message(void)
     reply_hdr = in_hdr;
     reply_body = body;              /* NULL: the caller reports -ENOMEM */
     reply_ready = true;
-    stats.replies++;
     waitq_wake_all(&xs_waitq);
 }
 
@@ -247,7 +238,6 @@ static int xs_talk(enum xsd_sockmsg_type type, xs_tx_t tx, const struct xs_iov *
     busy = true;
     reply_ready = false;
     want_req_id = next_req_id++;
-    stats.requests++;
 
     struct xsd_sockmsg hdr = { .type = type, .req_id = want_req_id, .tx_id = tx, .len = total };
     rc = ring_write_all(&hdr, sizeof(hdr));
@@ -261,7 +251,6 @@ static int xs_talk(enum xsd_sockmsg_type type, xs_tx_t tx, const struct xs_iov *
             rc = -ENOMEM;
         } else if (reply_hdr.type == XS_ERROR) {
             rc = xs_error_to_errno(reply_body);
-            stats.errors++;
         } else if (reply_hdr.type != type) {
             printk("xenstore: reply type %u to request type %u\n", reply_hdr.type, type);
             rc = -EIO;

@@ -44,12 +44,6 @@ typedef void (*xs_watch_fn)(const char *path, void *data);
 int xs_watch(const char *path, xs_watch_fn fn, void *data);
 int xs_unwatch(const char *path, xs_watch_fn fn, void *data);
 
-/* Statistics for tests. */
-struct xs_stats {
-    unsigned long requests, replies, watch_events, errors, ring_errors;
-};
-void xs_get_stats(struct xs_stats *out);
-
 /* Map xenstored's error text ("ENOENT") to -errno; -EIO if unknown. */
 int xs_error_to_errno(const char *text);
 
