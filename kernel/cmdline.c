@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <string.h>
 #include <minnow/cmdline.h>
+#include <minnow/parse.h>
 
 static char buf[CMDLINE_MAX];
 static const char *keys[CMDLINE_MAX_ARGS];
@@ -51,51 +52,6 @@ const char *cmdline_get(const char *key)
 bool cmdline_has(const char *key)
 {
     return cmdline_get(key) != NULL;
-}
-
-int parse_size(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *p = s;
-
-    if (!s || !*s)
-        return -EINVAL;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-        p += 2;
-        if (!*p)
-            return -EINVAL;
-        for (; *p; p++) {
-            unsigned d;
-            if (*p >= '0' && *p <= '9') d = *p - '0';
-            else if (*p >= 'a' && *p <= 'f') d = *p - 'a' + 10;
-            else if (*p >= 'A' && *p <= 'F') d = *p - 'A' + 10;
-            else break;
-            if (v >> 60)
-                return -EINVAL;
-            v = v * 16 + d;
-        }
-    } else {
-        if (*p < '0' || *p > '9')
-            return -EINVAL;
-        for (; *p >= '0' && *p <= '9'; p++) {
-            if (v > (UINT64_MAX - 9) / 10)
-                return -EINVAL;
-            v = v * 10 + (*p - '0');
-        }
-    }
-    unsigned shift = 0;
-    switch (*p) {
-    case 'k': case 'K': shift = 10; p++; break;
-    case 'm': case 'M': shift = 20; p++; break;
-    case 'g': case 'G': shift = 30; p++; break;
-    case 't': case 'T': shift = 40; p++; break;
-    }
-    if (*p)
-        return -EINVAL;
-    if (shift && v > (UINT64_MAX >> shift))
-        return -EINVAL;
-    *out = v << shift;
-    return 0;
 }
 
 int cmdline_get_size(const char *key, uint64_t *out)

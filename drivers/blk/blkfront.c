@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <minnow/console.h>
 #include <minnow/gnttab.h>
+#include <minnow/parse.h>
 #include <minnow/xenstore.h>
 #include "blkfront_xs.h"
 
@@ -46,10 +47,9 @@ static struct blkfront_dev *find_device(const char *id)
 
 static int probe(const char *id, struct blkfront_dev **out)
 {
-    char *end;
-    unsigned long vdev = strtoul(id, &end, 10);
+    uint64_t vdev;
 
-    if (!*id || *end || strlen(id) >= sizeof(((struct blkfront_dev *)0)->id)) {
+    if (parse_u64(id, &vdev) || strlen(id) >= sizeof(((struct blkfront_dev *)0)->id)) {
         printk("blkfront: device/vbd/%.20s is not a virtual device number\n", id);
         return -EINVAL;
     }

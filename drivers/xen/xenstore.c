@@ -19,6 +19,7 @@
 #include <minnow/events.h>
 #include <minnow/hypervisor.h>
 #include <minnow/p2m.h>
+#include <minnow/parse.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>
 #include <minnow/xenstore.h>
@@ -331,22 +332,12 @@ int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value)
 {
     char *text;
     int rc = xs_read(tx, path, &text);
-    uint64_t v = 0;
 
     if (rc)
         return rc;
-    if (!text[0])
-        rc = -EINVAL;
-    for (const char *p = text; rc == 0 && *p; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
-            rc = -EINVAL;
-        else
-            v = v * 10 + (*p - '0');
-    }
+    rc = parse_u64(text, value);
     if (rc)
         printk("xenstore: %s = \"%.40s\" is not a number\n", path, text);
-    else
-        *value = v;
     free(text);
     return rc;
 }
@@ -356,17 +347,17 @@ int xs_transaction_start(xs_tx_t *tx)
     char *id;
     struct xs_iov iov = { "", 1 };
     int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
-    unsigned long v;
-    char *end;
+    uint64_t v;
 
     if (rc)
         return rc;
-    v = strtoul(id, &end, 10);
-    rc = (*id && !*end && v && v <= UINT32_MAX) ? 0 : -EIO;
-    if (rc)
+    /* 0 is XS_NO_TX: xenstored never hands it out. */
+    if (parse_u64(id, &v) || v == 0 || v > UINT32_MAX) {
         printk("xenstore: bad transaction id \"%.20s\"\n", id);
-    else
+        rc = -EIO;
+    } else {
         *tx = v;
+    }
     free(id);
     return rc;
 }

@@ -17,9 +17,8 @@ int cmdline_init(const char *line);
 /* The value of key ("" for a bare key), or NULL if absent.  Last one wins. */
 const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key);
-/* Parse a number with optional K/M/G/T suffix: 0, -ENOENT (absent) or -EINVAL. */
+/* key's value as a size (parse_size: "64M", "0x1000"): 0, -ENOENT (absent) or -EINVAL. */
 int cmdline_get_size(const char *key, uint64_t *out);
-int parse_size(const char *s, uint64_t *out);
 /* True if key's comma-separated value contains item (or is "all" and allow_all). */
 bool cmdline_list_contains(const char *key, const char *item, bool allow_all);
 

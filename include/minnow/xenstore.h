@@ -30,7 +30,7 @@ int xs_rm(xs_tx_t tx, const char *path);
 /* *names is one malloc'd block: an array of n pointers, then the strings. */
 int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n);
 
-/* Read an unsigned decimal value; -EINVAL if the text is not one. */
+/* Read a number (parse_u64: decimal, or 0x hex); -EINVAL if the text is not one. */
 int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value);
 
 int xs_transaction_start(xs_tx_t *tx);
