@@ -1,3 +1,9 @@
+/*
+ * The command line is cut once, at boot, into key and value strings in a
+ * static copy (no heap yet), and each lookup scans them.  The scan runs
+ * backwards, so the last word for a key wins: whoever appends to a
+ * default line overrides it.
+ */
 #include <errno.h>
 #include <string.h>
 #include <minnow/cmdline.h>
@@ -62,22 +68,26 @@ int cmdline_get_size(const char *key, uint64_t *out)
     return parse_size(v, out);
 }
 
-bool cmdline_list_contains(const char *key, const char *item, bool allow_all)
+bool cmdline_list_next(const char **list, const char **item, size_t *len)
 {
-    const char *v = cmdline_get(key);
-    size_t n = strlen(item);
+    const char *comma;
 
-    if (!v)
+    if (!*list)
         return false;
-    while (*v) {
-        const char *end = strchr(v, ',');
-        size_t len = end ? (size_t)(end - v) : strlen(v);
-        if ((len == n && strncmp(v, item, n) == 0) ||
-            (allow_all && len == 3 && strncmp(v, "all", 3) == 0))
+    comma = strchr(*list, ',');
+    *item = *list;
+    *len = comma ? (size_t)(comma - *list) : strlen(*list);
+    *list = comma ? comma + 1 : NULL;
+    return true;
+}
+
+bool cmdline_list_contains(const char *list, const char *item)
+{
+    size_t n = strlen(item), len;
+    const char *p;
+
+    while (cmdline_list_next(&list, &p, &len))
+        if (len == n && memcmp(p, item, n) == 0)
             return true;
-        if (!end)
-            break;
-        v = end + 1;
-    }
     return false;
 }

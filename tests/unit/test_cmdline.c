@@ -49,13 +49,48 @@ static void test_sizes(void **state)
 static void test_lists(void **state)
 {
     cmdline_init("tests=boot,traps,p2m_self");
-    assert_true(cmdline_list_contains("tests", "traps", false));
-    assert_true(cmdline_list_contains("tests", "p2m_self", false));
-    assert_false(cmdline_list_contains("tests", "p2m", false));
-    assert_false(cmdline_list_contains("tests", "boo", false));
+    const char *tests = cmdline_get("tests");
+    assert_true(cmdline_list_contains(tests, "boot"));
+    assert_true(cmdline_list_contains(tests, "traps"));
+    assert_true(cmdline_list_contains(tests, "p2m_self"));
+    assert_false(cmdline_list_contains(tests, "p2m"));
+    assert_false(cmdline_list_contains(tests, "boo"));
+    assert_false(cmdline_list_contains(tests, "traps,p2m_self"));
+    assert_false(cmdline_list_contains(tests, ""));
     cmdline_init("tests=all");
-    assert_true(cmdline_list_contains("tests", "anything", true));
-    assert_false(cmdline_list_contains("tests", "anything", false));
+    assert_true(cmdline_list_contains(cmdline_get("tests"), "all"));
+    assert_false(cmdline_list_contains(cmdline_get("tests"), "anything"));
+}
+
+/* Every item in order, empty ones included: "a,,b," is a, "", b, "". */
+static void test_list_items(void **state)
+{
+    static const struct {
+        const char *list;
+        const char *items;          /* each item in brackets */
+    } cases[] = {
+        { "boot,traps", "[boot][traps]" },
+        { "one", "[one]" },
+        { "", "[]" },
+        { "a,,b,", "[a][][b][]" },
+        { ",", "[][]" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *list = cases[i].list, *item;
+        char joined[64] = "";
+        size_t len;
+
+        while (cmdline_list_next(&list, &item, &len)) {
+            assert_true(strlen(joined) + len + 2 < sizeof(joined));
+            strcat(joined, "[");
+            strncat(joined, item, len);
+            strcat(joined, "]");
+        }
+        assert_string_equal(joined, cases[i].items);
+        assert_false(cmdline_list_next(&list, &item, &len));   /* stays used up */
+    }
+    assert_true(cmdline_list_contains("a,,b", ""));
 }
 
 static void test_too_many_words(void **state)
@@ -87,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_null),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_list_items),
         cmocka_unit_test(test_too_many_words),
         cmocka_unit_test(test_overlong_line_is_truncated_not_overrun),
     };
