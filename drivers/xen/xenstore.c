@@ -105,7 +105,8 @@ static void queue_watch_event(void)
         free(ev);
         return;
     }
-    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1), token);
+    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1),
+             token);
     *events_tail = ev;
     events_tail = &ev->next;
     waitq_wake_all(&xs_waitq);
@@ -441,8 +442,10 @@ static int xenstore_attach(void)
     }
     intf = pfn_to_virt(pfn);
     xs_port = start_info->store_evtchn;
-    req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod, &intf->req_cons };
-    rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod, &intf->rsp_cons };
+    req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod,
+                                   &intf->req_cons };
+    rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod,
+                                   &intf->rsp_cons };
     int rc = evtchn_bind(xs_port, xs_event_handler, NULL);
     if (rc)
         printk("xenstore: cannot bind event channel %u: rc=%d\n", xs_port, rc);
