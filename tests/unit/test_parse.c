@@ -8,6 +8,21 @@
 #include <minnow/parse.h>
 
 #define SENTINEL 0x5a5a5a5a5a5a5a5aULL
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Each of bad[] (and NULL) is -EINVAL, and *out is left alone. */
+static void assert_refused(int (*parse)(const char *, uint64_t *), const char *name,
+                           const char *const *bad, size_t n)
+{
+    uint64_t v = SENTINEL;
+
+    assert_int_equal(parse(NULL, &v), -EINVAL);
+    for (size_t i = 0; i < n; i++) {
+        if (parse(bad[i], &v) != -EINVAL)
+            fail_msg("%s(\"%s\") accepted", name, bad[i]);
+        assert_true(v == SENTINEL);
+    }
+}
 
 static void test_decimal_and_hex(void **state)
 {
@@ -39,21 +54,14 @@ static void test_the_largest_value_and_one_more(void **state)
     assert_int_equal(parse_u64("0x10000000000000000", &v), -EINVAL);
 }
 
-/* Whatever is refused leaves *out alone. */
 static void test_refuses_everything_else(void **state)
 {
     static const char *const bad[] = {
         "", " 1", "1 ", "+1", "-1", "1x", "12Q", "0x", "0x ", "0xg", "x10", "1.5", "1,2",
         "4096\n", "1K",
     };
-    uint64_t v = SENTINEL;
 
-    assert_int_equal(parse_u64(NULL, &v), -EINVAL);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (parse_u64(bad[i], &v) != -EINVAL)
-            fail_msg("parse_u64(\"%s\") accepted", bad[i]);
-        assert_true(v == SENTINEL);
-    }
+    assert_refused(parse_u64, "parse_u64", bad, N(bad));
 }
 
 static void test_sizes(void **state)
@@ -84,14 +92,8 @@ static void test_bad_sizes(void **state)
         "", "12Q", "0x", "M", "1MM", "1M ", " 1M", "-1M", "1KB",
         "99999999999999999999", "17179869184G", "16777216T",     /* overflow */
     };
-    uint64_t v = SENTINEL;
 
-    assert_int_equal(parse_size(NULL, &v), -EINVAL);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (parse_size(bad[i], &v) != -EINVAL)
-            fail_msg("parse_size(\"%s\") accepted", bad[i]);
-        assert_true(v == SENTINEL);
-    }
+    assert_refused(parse_size, "parse_size", bad, N(bad));
 }
 
 int main(void)
