@@ -24,8 +24,9 @@
  */
 int blk_attach(struct blkfront_dev *dev);
 /*
- * Close the connection and free the ring and channel, even when the
- * backend does not follow (then -ETIMEDOUT or -EIO, said why).
+ * Close the connection, free the ring and channel and stop watching the
+ * backend; all of that even when the backend does not follow (then
+ * -errno, said why).
  */
 int blk_detach(struct blkfront_dev *dev);
 /* Make suspend and resume cover every device; once is enough. */
