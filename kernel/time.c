@@ -3,7 +3,6 @@
 #include <minnow/hypervisor.h>
 #include <minnow/console.h>
 #include <minnow/panic.h>
-#include <minnow/sched.h>
 #include <arch/hypercall.h>
 
 static evtchn_port_t timer_port;
