@@ -1,6 +1,13 @@
+/*
+ * The command line is cut once, at boot, into key and value strings in a
+ * static copy (no heap yet), and each lookup scans them.  The scan runs
+ * backwards, so the last word for a key wins: whoever appends to a
+ * default line overrides it.
+ */
 #include <errno.h>
 #include <string.h>
 #include <minnow/cmdline.h>
+#include <minnow/parse.h>
 
 static char buf[CMDLINE_MAX];
 static const char *keys[CMDLINE_MAX_ARGS];
@@ -53,51 +60,6 @@ bool cmdline_has(const char *key)
     return cmdline_get(key) != NULL;
 }
 
-int parse_size(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *p = s;
-
-    if (!s || !*s)
-        return -EINVAL;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-        p += 2;
-        if (!*p)
-            return -EINVAL;
-        for (; *p; p++) {
-            unsigned d;
-            if (*p >= '0' && *p <= '9') d = *p - '0';
-            else if (*p >= 'a' && *p <= 'f') d = *p - 'a' + 10;
-            else if (*p >= 'A' && *p <= 'F') d = *p - 'A' + 10;
-            else break;
-            if (v >> 60)
-                return -EINVAL;
-            v = v * 16 + d;
-        }
-    } else {
-        if (*p < '0' || *p > '9')
-            return -EINVAL;
-        for (; *p >= '0' && *p <= '9'; p++) {
-            if (v > (UINT64_MAX - 9) / 10)
-                return -EINVAL;
-            v = v * 10 + (*p - '0');
-        }
-    }
-    unsigned shift = 0;
-    switch (*p) {
-    case 'k': case 'K': shift = 10; p++; break;
-    case 'm': case 'M': shift = 20; p++; break;
-    case 'g': case 'G': shift = 30; p++; break;
-    case 't': case 'T': shift = 40; p++; break;
-    }
-    if (*p)
-        return -EINVAL;
-    if (shift && v > (UINT64_MAX >> shift))
-        return -EINVAL;
-    *out = v << shift;
-    return 0;
-}
-
 int cmdline_get_size(const char *key, uint64_t *out)
 {
     const char *v = cmdline_get(key);
@@ -106,22 +68,26 @@ int cmdline_get_size(const char *key, uint64_t *out)
     return parse_size(v, out);
 }
 
-bool cmdline_list_contains(const char *key, const char *item, bool allow_all)
+bool cmdline_list_next(const char **list, const char **item, size_t *len)
 {
-    const char *v = cmdline_get(key);
-    size_t n = strlen(item);
+    const char *comma;
 
-    if (!v)
+    if (!*list)
         return false;
-    while (*v) {
-        const char *end = strchr(v, ',');
-        size_t len = end ? (size_t)(end - v) : strlen(v);
-        if ((len == n && strncmp(v, item, n) == 0) ||
-            (allow_all && len == 3 && strncmp(v, "all", 3) == 0))
+    comma = strchr(*list, ',');
+    *item = *list;
+    *len = comma ? (size_t)(comma - *list) : strlen(*list);
+    *list = comma ? comma + 1 : NULL;
+    return true;
+}
+
+bool cmdline_list_contains(const char *list, const char *item)
+{
+    size_t n = strlen(item), len;
+    const char *p;
+
+    while (cmdline_list_next(&list, &p, &len))
+        if (len == n && memcmp(p, item, n) == 0)
             return true;
-        if (!end)
-            break;
-        v = end + 1;
-    }
     return false;
 }

@@ -46,12 +46,6 @@ void console_unregister(struct console_backend *be)
     }
 }
 
-void console_emergency_only(void)
-{
-    hypercall_backend.next = NULL;
-    backends = &hypercall_backend;
-}
-
 /*
  * Until a domU has its console ring, what it prints goes nowhere visible:
  * keep the first few KiB so the ring can replay the boot messages.

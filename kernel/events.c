@@ -3,6 +3,7 @@
  * The picture of the 2-level bitmaps is in include/minnow/events.h.
  */
 #include <errno.h>
+#include <string.h>
 #include <minnow/events.h>
 #include <minnow/hypervisor.h>
 #include <minnow/console.h>
@@ -192,11 +193,12 @@ void evtchn_do_upcall(struct cpu_regs *regs)
                 evtchn_port_t port = word * BITS_PER_LONG + bit;
 
                 evtchn_clear(port);
-                if (bindings[port].handler)
+                if (bindings[port].handler) {
                     bindings[port].handler(port, bindings[port].data);
-                else
-                    printk("evtchn: event on unbound port %u (masked now)\n", port),
+                } else {
+                    printk("evtchn: event on unbound port %u (masked now)\n", port);
                     evtchn_mask(port);
+                }
             }
         }
     }
@@ -216,7 +218,6 @@ void events_init(void)
  */
 void events_resume(void)
 {
-    for (unsigned i = 0; i < NR_PORTS; i++)
-        bindings[i].handler = NULL, bindings[i].data = NULL;
+    memset(bindings, 0, sizeof(bindings));
     events_init();
 }

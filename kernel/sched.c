@@ -1,3 +1,12 @@
+/*
+ * Threads for a unikernel with one vCPU: cooperative, so no locks are
+ * needed between threads, only event masking against handlers (the
+ * waitq functions below mask for that reason).  All threads sit on one
+ * ring; schedule() walks it round-robin and, when nobody can run, blocks
+ * the vCPU in Xen until the earliest sleeper's deadline or an event.
+ * Deadlines live in the threads themselves (thread->wakeup), so there is
+ * no timer list to keep: the timer event only has to end SCHEDOP_block.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <minnow/sched.h>
@@ -8,7 +17,6 @@
 #include <arch/switch.h>
 
 #define THREAD_STACK_SIZE (32 * 1024)
-
 
 static struct thread boot_thread = { .name = "boot", .state = THREAD_RUNNABLE };
 static struct thread *current = &boot_thread;
@@ -182,10 +190,6 @@ void thread_exit(void)
     current->state = THREAD_EXITED;
     schedule();
     panic("sched: exited thread %s was scheduled again", current->name);
-}
-
-void sched_timer_tick(void)
-{
 }
 
 void waitq_add_current(struct waitq *wq)

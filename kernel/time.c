@@ -3,7 +3,6 @@
 #include <minnow/hypervisor.h>
 #include <minnow/console.h>
 #include <minnow/panic.h>
-#include <minnow/sched.h>
 #include <arch/hypercall.h>
 
 static evtchn_port_t timer_port;
@@ -63,7 +62,6 @@ void timer_set_deadline(stime_t deadline)
 static void timer_event(evtchn_port_t port, void *data)
 {
     timer_interrupts++;
-    sched_timer_tick();
 }
 
 static void bind_timer(void)

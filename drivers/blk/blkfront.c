@@ -1,44 +1,24 @@
 /*
- * blkfront: finding, connecting, closing, suspending and resuming PV disks
- * (the ring itself is drivers/blkfront_io.c; docs/blkfront.md draws it all).
+ * blkfront: the PV block frontend's API (include/minnow/blkfront.h).  This
+ * file finds devices and checks what callers ask for; the xenbus half
+ * (blkfront_xs.c) talks to the backend, the ring (blkfront_ring.c) moves
+ * the data.  docs/blkfront.md has the whole picture.
  *
- *   minnow                                  blkback (dom0)
- *   state = Initialising      ---------->
- *                             <----------   state = InitWait
- *   ring page granted, unbound event channel to the backend domain
- *   transaction { ring-ref, event-channel, protocol }   (retried on EAGAIN)
- *   state = Initialised       ---------->   maps the ring, binds the channel,
- *                                           writes sectors, sector-size, info,
- *                             <----------   feature-*; state = Connected
- *   read + validate them; state = Connected
- *   ...I/O...
- *   state = Closing           ---------->
- *                             <----------   state = Closing
- *   state = Closed            ---------->   unmaps the ring
- *                             <----------   state = Closed
- *   grant ended, page freed, channel closed
+ * Devices live on one list from probe to close.  Probes run one at a time:
+ * two callers opening the same id must not both connect it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <minnow/console.h>
-#include <minnow/frame.h>
 #include <minnow/gnttab.h>
-#include <minnow/suspend.h>
-#include <minnow/time.h>
+#include <minnow/parse.h>
 #include <minnow/xenstore.h>
-#include <xen/io/protocols.h>
-#include <arch/layout.h>
-#include "blkfront_priv.h"
+#include "blkfront_xs.h"
 
-#define BLK_HANDSHAKE_TIMEOUT_NS  (20 * NSEC_PER_SEC)
-#define BLK_SUSPEND_DRAIN_NS      (10 * NSEC_PER_SEC)
-#define BLK_XS_TRIES              10
-
-static struct blkfront_dev *devices;
+struct blkfront_dev *blk_devices;
 static bool probing;                    /* one probe at a time */
 static struct waitq probe_wq = WAITQ_INIT;
-static bool hooks_registered;
 
 const struct blkfront_info *blkfront_get_info(const struct blkfront_dev *dev)
 {
@@ -55,321 +35,11 @@ void blkfront_get_stats(const struct blkfront_dev *dev, struct blkfront_stats *o
     *out = dev->stats;
 }
 
-/* ---- reading what the backend published ---------------------------------- */
-
-/* Read <backend>/<node>; a missing optional node gives dflt. */
-static int backend_u64(struct blkfront_dev *dev, const char *node, bool optional,
-                       uint64_t dflt, uint64_t *v)
-{
-    char path[192];
-
-    snprintf(path, sizeof(path), "%s/%s", dev->xb.otherend, node);
-    int rc = xs_read_u64(XS_NO_TX, path, v);
-    if (rc == -ENOENT && optional) {
-        *v = dflt;
-        return 0;
-    }
-    if (rc == -EINVAL)
-        printk("blkfront: %s: backend's %s is not an unsigned number\n", dev->name, path);
-    else if (rc)
-        printk("blkfront: %s: cannot read the backend's %s: rc=%d\n", dev->name, path, rc);
-    return rc;
-}
-
-static int backend_bool(struct blkfront_dev *dev, const char *node, bool *out)
-{
-    uint64_t v;
-    int rc = backend_u64(dev, node, true, 0, &v);
-
-    if (rc)
-        return rc;
-    if (v > 1) {
-        printk("blkfront: %s: backend's %s = %lu is not 0 or 1\n", dev->name, node,
-               (unsigned long)v);
-        return -EINVAL;
-    }
-    *out = v;
-    return 0;
-}
-
-static bool power_of_two(uint64_t v)
-{
-    return v && !(v & (v - 1));
-}
-
-/* Everything the backend wrote before Connected, checked before use. */
-static int read_backend_info(struct blkfront_dev *dev, struct blkfront_info *info)
-{
-    uint64_t sectors, ssize, pssize, vinfo;
-    int rc;
-
-    memset(info, 0, sizeof(*info));
-    if ((rc = backend_u64(dev, "sectors", false, 0, &sectors)) ||
-        (rc = backend_u64(dev, "sector-size", false, 0, &ssize)) ||
-        (rc = backend_u64(dev, "physical-sector-size", true, ssize, &pssize)) ||
-        (rc = backend_u64(dev, "info", false, 0, &vinfo)) ||
-        (rc = backend_bool(dev, "feature-flush-cache", &info->flush)) ||
-        (rc = backend_bool(dev, "feature-barrier", &info->barrier)))
-        return rc;
-
-    if (!power_of_two(ssize) || ssize < BLKFRONT_SECTOR_SIZE || ssize > BLK_PAGE_SIZE) {
-        printk("blkfront: %s: backend's sector-size %lu is not a power of two in 512..4096\n",
-               dev->name, (unsigned long)ssize);
-        return -EINVAL;
-    }
-    if (!power_of_two(pssize) || pssize < ssize) {
-        printk("blkfront: %s: backend's physical-sector-size %lu is not a power-of-two "
-               "multiple of sector-size %lu\n", dev->name, (unsigned long)pssize,
-               (unsigned long)ssize);
-        return -EINVAL;
-    }
-    if (sectors == 0 || sectors > UINT64_MAX / BLKFRONT_SECTOR_SIZE ||
-        sectors % (ssize / BLKFRONT_SECTOR_SIZE)) {
-        printk("blkfront: %s: backend's sectors %lu is not a usable disk size for "
-               "sector-size %lu\n", dev->name, (unsigned long)sectors, (unsigned long)ssize);
-        return -EINVAL;
-    }
-    if (vinfo & ~(uint64_t)(VDISK_CDROM | VDISK_REMOVABLE | VDISK_READONLY)) {
-        printk("blkfront: %s: backend's info %#lx has bits blkif does not define\n",
-               dev->name, (unsigned long)vinfo);
-        return -EINVAL;
-    }
-    info->sectors = sectors;
-    info->sector_size = ssize;
-    info->physical_sector_size = pssize;
-    info->vdisk_info = vinfo;
-    info->readonly = vinfo & VDISK_READONLY;
-    return 0;
-}
-
-/* ---- the handshake ------------------------------------------------------ */
-
-static int write_ring_nodes(xs_tx_t tx, void *arg)
-{
-    struct blkfront_dev *dev = arg;
-    char path[96], value[16];
-    int rc;
-
-    snprintf(path, sizeof(path), "%s/ring-ref", dev->xb.nodename);
-    snprintf(value, sizeof(value), "%u", dev->ring_ref);
-    if ((rc = xs_write(tx, path, value)))
-        return rc;
-    snprintf(path, sizeof(path), "%s/event-channel", dev->xb.nodename);
-    snprintf(value, sizeof(value), "%u", dev->port);
-    if ((rc = xs_write(tx, path, value)))
-        return rc;
-    snprintf(path, sizeof(path), "%s/protocol", dev->xb.nodename);
-    return xs_write(tx, path, XEN_IO_PROTO_ABI_NATIVE);
-}
-
-/*
- * Undo the ring and the channel.  restored: the domain was restored, so
- * the old grant table and channels are already gone (nothing to end).
- */
-static void blk_teardown(struct blkfront_dev *dev, bool restored)
-{
-    if (dev->port_bound && !restored)
-        evtchn_close(dev->port);
-    dev->port_bound = false;
-    if (dev->ring_granted && !restored) {
-        int rc = gnttab_end_access(dev->ring_ref);
-        if (rc) {
-            printk("blkfront: %s: the backend still maps the ring (grant %u, rc=%d): its "
-                   "frame %#lx is leaked\n", dev->name, dev->ring_ref, rc,
-                   (unsigned long)dev->ring_pfn);
-            dev->stats.leaked_frames++;
-            dev->ring_pfn = BLK_NO_FRAME;
-        }
-    }
-    dev->ring_granted = false;
-    if (dev->ring_pfn != BLK_NO_FRAME && !restored) {
-        frame_free(dev->ring_pfn);
-        dev->ring_pfn = BLK_NO_FRAME;
-    }
-}
-
-static int wait_backend(struct blkfront_dev *dev, XenbusState want, uint32_t fail_mask)
-{
-    XenbusState seen;
-    int rc = xenbus_wait_otherend(&dev->xb, (1u << want) | fail_mask,
-                                  BLK_HANDSHAKE_TIMEOUT_NS, &seen);
-
-    if (rc == 0 && seen == want)
-        return 0;
-    printk("blkfront: %s: backend %s is %s, not %s%s\n", dev->name, dev->xb.otherend,
-           xenbus_state_name(seen), xenbus_state_name(want),
-           rc == -ETIMEDOUT ? " (timed out)" : "");
-    return rc ? rc : -EIO;
-}
-
-/* Initialising .. Connected, with a fresh ring; on failure nothing is left. */
-static int blk_connect(struct blkfront_dev *dev)
-{
-    struct blkfront_info info;
-    uint32_t gone = (1u << XenbusStateClosing) | (1u << XenbusStateClosed);
-    int rc;
-
-    dev->state = BLK_CONNECTING;
-    /* A backend left Closed by an earlier session goes back to InitWait. */
-    if ((rc = xenbus_switch_state(&dev->xb, XenbusStateInitialising)) ||
-        (rc = wait_backend(dev, XenbusStateInitWait, 1u << XenbusStateConnected)))
-        goto fail;
-
-    if (dev->ring_pfn == BLK_NO_FRAME && (rc = frame_alloc(&dev->ring_pfn))) {
-        printk("blkfront: %s: no frame for the ring: rc=%d\n", dev->name, rc);
-        dev->ring_pfn = BLK_NO_FRAME;
-        goto fail;
-    }
-    blk_ring_init(dev);
-    rc = gnttab_grant_access(dev->xb.otherend_id, dev->ring_pfn, false, &dev->ring_ref);
-    if (rc) {
-        printk("blkfront: %s: cannot grant the ring to domain %u: rc=%d\n", dev->name,
-               dev->xb.otherend_id, rc);
-        goto fail;
-    }
-    dev->ring_granted = true;
-    rc = evtchn_alloc_unbound(dev->xb.otherend_id, blk_event, dev, &dev->port);
-    if (rc) {
-        printk("blkfront: %s: no event channel to domain %u: rc=%d\n", dev->name,
-               dev->xb.otherend_id, rc);
-        goto fail;
-    }
-    dev->port_bound = true;
-    rc = xs_transaction_run(write_ring_nodes, dev, BLK_XS_TRIES);
-    if (rc) {
-        printk("blkfront: %s: cannot publish ring-ref/event-channel/protocol: rc=%d\n",
-               dev->name, rc);
-        goto fail;
-    }
-    if ((rc = xenbus_switch_state(&dev->xb, XenbusStateInitialised)) ||
-        (rc = wait_backend(dev, XenbusStateConnected, gone)))
-        goto fail;
-    if ((rc = read_backend_info(dev, &info)))
-        goto fail;
-    if (dev->stats.reconnects && info.sectors != dev->info.sectors)
-        printk("blkfront: %s: the disk now has %lu sectors (was %lu)\n", dev->name,
-               (unsigned long)info.sectors, (unsigned long)dev->info.sectors);
-    dev->info = info;
-    evtchn_unmask(dev->port);
-    if ((rc = xenbus_switch_state(&dev->xb, XenbusStateConnected)))
-        goto fail;
-    dev->state = BLK_CONNECTED;
-    printk("blkfront: %s: connected to %s: %lu sectors (%lu MiB), sector-size %u, "
-           "physical %u, info %#x%s, flush %s, barrier %s, ring-ref %u, event-channel %u\n",
-           dev->name, dev->xb.otherend, (unsigned long)info.sectors,
-           (unsigned long)(info.sectors >> 11), info.sector_size, info.physical_sector_size,
-           info.vdisk_info, info.readonly ? " (read-only)" : "", info.flush ? "yes" : "no",
-           info.barrier ? "yes" : "no", dev->ring_ref, dev->port);
-    blk_wake(dev);
-    return 0;
-
-fail:
-    blk_teardown(dev, false);
-    xenbus_switch_state(&dev->xb, XenbusStateClosed);
-    dev->state = BLK_BROKEN;
-    blk_wake(dev);
-    return rc;
-}
-
-/* ---- suspend and resume ------------------------------------------------- */
-
-/*
- * Suspend: no new request is queued, and the hook waits until every
- * request on the ring is answered (callers reap their answers later, even
- * after a restore).  Nothing on the ring then refers to the old backend.
- */
-static int blk_suspend(void)
-{
-    stime_t start = monotonic_ns(), deadline = start + BLK_SUSPEND_DRAIN_NS;
-    unsigned int busy, at_start = 0;
-
-    for (struct blkfront_dev *d = devices; d; d = d->next)
-        if (d->state == BLK_CONNECTED) {
-            d->state = BLK_SUSPENDED;
-            at_start += d->inflight;
-        }
-    for (;;) {
-        busy = 0;
-        for (struct blkfront_dev *d = devices; d; d = d->next) {
-            blk_poll(d);
-            if (d->state == BLK_SUSPENDED)
-                busy += d->inflight;
-        }
-        if (!busy || monotonic_ns() >= deadline)
-            break;
-        msleep(1);
-    }
-    if (!busy) {
-        printk("blkfront: suspend: %u requests were in flight, all answered after %lu us\n",
-               at_start, (unsigned long)((monotonic_ns() - start) / 1000));
-        return 0;
-    }
-    printk("blkfront: %u requests still unanswered after 10 s: suspend refused\n", busy);
-    for (struct blkfront_dev *d = devices; d; d = d->next)
-        if (d->state == BLK_SUSPENDED) {
-            d->state = BLK_CONNECTED;
-            blk_wake(d);
-        }
-    return -EBUSY;
-}
-
-/* After a restore: a new backend (new domid in its path), a new handshake. */
-static void reconnect_thread(void *arg)
-{
-    struct blkfront_dev *dev = arg;
-
-    xenbus_device_release(&dev->xb);
-    int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
-    if (rc == 0)
-        rc = blk_connect(dev);
-    if (rc) {
-        printk("blkfront: %s: reconnect after restore failed: rc=%d\n", dev->name, rc);
-        dev->state = BLK_BROKEN;
-        blk_wake(dev);
-        return;
-    }
-    printk("blkfront: %s: reconnected after restore (#%lu)\n", dev->name,
-           dev->stats.reconnects);
-}
-
-static void blk_resume(bool cancelled)
-{
-    for (struct blkfront_dev *d = devices; d; d = d->next) {
-        if (d->state != BLK_SUSPENDED)
-            continue;
-        if (cancelled) {
-            /* Same domain, same backend, same ring: carry on. */
-            d->state = BLK_CONNECTED;
-            blk_wake(d);
-            continue;
-        }
-        /*
-         * The grant table and every channel are new; the ring frame is
-         * ours and gets reused.  The handshake needs xenstore watches, so
-         * it runs in its own thread, not in the (watch) thread we are in.
-         */
-        blk_teardown(d, true);
-        d->state = BLK_CONNECTING;
-        d->stats.reconnects++;
-        if (!thread_create("blkfront-reconnect", reconnect_thread, d)) {
-            printk("blkfront: %s: no thread to reconnect after restore\n", d->name);
-            d->state = BLK_BROKEN;
-            blk_wake(d);
-        }
-    }
-}
-
-static struct suspend_hooks blkfront_hooks = {
-    .name = "blkfront",
-    .suspend = blk_suspend,
-    .resume = blk_resume,
-};
-
 /* ---- probe, open, close ------------------------------------------------- */
 
 static struct blkfront_dev *find_device(const char *id)
 {
-    for (struct blkfront_dev *d = devices; d; d = d->next)
+    for (struct blkfront_dev *d = blk_devices; d; d = d->next)
         if (strcmp(d->id, id) == 0)
             return d;
     return NULL;
@@ -377,10 +47,9 @@ static struct blkfront_dev *find_device(const char *id)
 
 static int probe(const char *id, struct blkfront_dev **out)
 {
-    char *end;
-    unsigned long vdev = strtoul(id, &end, 10);
+    uint64_t vdev;
 
-    if (!*id || *end || strlen(id) >= sizeof(((struct blkfront_dev *)0)->id)) {
+    if (parse_u64(id, &vdev) || strlen(id) >= sizeof(((struct blkfront_dev *)0)->id)) {
         printk("blkfront: device/vbd/%.20s is not a virtual device number\n", id);
         return -EINVAL;
     }
@@ -393,24 +62,14 @@ static int probe(const char *id, struct blkfront_dev **out)
     dev->ring_pfn = BLK_NO_FRAME;
     dev->wq = (struct waitq)WAITQ_INIT;
 
-    int rc = xenbus_device_init(&dev->xb, "vbd", id);
+    int rc = blk_attach(dev);
     if (rc) {
-        printk("blkfront: %s: xenbus device init failed: rc=%d\n", dev->name, rc);
         free(dev);
         return rc;
     }
-    rc = blk_connect(dev);
-    if (rc) {
-        xenbus_device_release(&dev->xb);
-        free(dev);
-        return rc;
-    }
-    if (!hooks_registered) {
-        suspend_register(&blkfront_hooks);
-        hooks_registered = true;
-    }
-    dev->next = devices;
-    devices = dev;
+    blk_register_suspend_hooks();
+    dev->next = blk_devices;
+    blk_devices = dev;
     *out = dev;
     return 0;
 }
@@ -472,19 +131,19 @@ int blkfront_first(struct blkfront_dev **out)
 {
     struct blkfront_dev *d;
 
-    for (d = devices; d; d = d->next)
+    for (d = blk_devices; d; d = d->next)
         if (d->state == BLK_CONNECTED)
             break;
     if (!d) {
         int rc = blkfront_init();
         if (rc < 0)
             return rc;
-        for (d = devices; d; d = d->next)
+        for (d = blk_devices; d; d = d->next)
             if (d->state == BLK_CONNECTED)
                 break;
     }
     if (!d)
-        return devices ? -EIO : -ENODEV;    /* none, or only broken ones */
+        return blk_devices ? -EIO : -ENODEV;    /* none, or only broken ones */
     *out = d;
     return 0;
 }
@@ -499,28 +158,11 @@ int blkfront_close(struct blkfront_dev *dev)
         return -EBUSY;
     }
     /* A reconnect thread may still be at work after a restore. */
-    blk_wait(dev, dev->state != BLK_CONNECTING, 0);
+    wait_event(&dev->wq, dev->state != BLK_CONNECTING);
     dev->state = BLK_CLOSED;
     blk_wake(dev);
-    /* blkback answers Closing with Closing, and unmaps the ring on Closed. */
-    rc = xenbus_switch_state(&dev->xb, XenbusStateClosing);
-    if (rc == 0) {
-        XenbusState seen;
-        rc = xenbus_wait_otherend(&dev->xb, (1u << XenbusStateClosing) |
-                                  (1u << XenbusStateClosed), BLK_HANDSHAKE_TIMEOUT_NS, &seen);
-        if (rc)
-            printk("blkfront: %s: backend stayed %s after our Closing: rc=%d\n", dev->name,
-                   xenbus_state_name(seen), rc);
-    }
-    if (rc == 0) {
-        rc = xenbus_switch_state(&dev->xb, XenbusStateClosed);
-        if (rc == 0)
-            rc = wait_backend(dev, XenbusStateClosed, 0);
-    }
-    /* Even if the backend did not follow, take back what we can. */
-    blk_teardown(dev, false);
-    xenbus_device_release(&dev->xb);
-    for (struct blkfront_dev **p = &devices; *p; p = &(*p)->next)
+    rc = blk_detach(dev);
+    for (struct blkfront_dev **p = &blk_devices; *p; p = &(*p)->next)
         if (*p == dev) {
             *p = dev->next;
             break;
@@ -528,4 +170,67 @@ int blkfront_close(struct blkfront_dev *dev)
     printk("blkfront: %s: closed%s\n", dev->name, rc ? " (the backend did not follow)" : "");
     free(dev);
     return rc;
+}
+
+/* ---- I/O ------------------------------------------------------------------ */
+
+int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool write,
+                 bool range_check)
+{
+    if (!dev)
+        return -ENODEV;
+    if (blk_dead(dev)) {
+        printk("blkfront: %s: I/O on a %s device refused\n", dev->name,
+               dev->state == BLK_BROKEN ? "broken" : "closed");
+        return -ENODEV;
+    }
+    if (nr == 0) {
+        printk("blkfront: %s: a transfer of 0 sectors is refused\n", dev->name);
+        return -EINVAL;
+    }
+    if (range_check && (sector >= dev->info.sectors || nr > dev->info.sectors - sector)) {
+        printk("blkfront: %s: sectors %lu+%u are beyond the end of the disk (%lu sectors)\n",
+               dev->name, (unsigned long)sector, nr, (unsigned long)dev->info.sectors);
+        return -EINVAL;
+    }
+    uint32_t unit = dev->info.sector_size / BLKFRONT_SECTOR_SIZE;
+    if (sector % unit || nr % unit) {
+        printk("blkfront: %s: sectors %lu+%u are not aligned to the disk's %u-byte sectors\n",
+               dev->name, (unsigned long)sector, nr, dev->info.sector_size);
+        return -EINVAL;
+    }
+    if (write && dev->info.readonly) {
+        printk("blkfront: %s: write refused: the disk is read-only\n", dev->name);
+        return -EROFS;
+    }
+    return 0;
+}
+
+int blkfront_read(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sectors, void *buf)
+{
+    int rc = blk_check_io(dev, sector, nr_sectors, false, true);
+
+    return rc ? rc : blk_transfer(dev, BLKIF_OP_READ, sector, nr_sectors, buf);
+}
+
+int blkfront_write(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sectors,
+                   const void *buf)
+{
+    int rc = blk_check_io(dev, sector, nr_sectors, true, true);
+
+    /* The transfer only reads from buf for a write. */
+    return rc ? rc : blk_transfer(dev, BLKIF_OP_WRITE, sector, nr_sectors, (uint8_t *)buf);
+}
+
+int blkfront_flush(struct blkfront_dev *dev)
+{
+    if (!dev)
+        return -ENODEV;
+    if (blk_dead(dev))
+        return -ENODEV;
+    if (dev->info.flush)
+        return blk_transfer(dev, BLKIF_OP_FLUSH_DISKCACHE, 0, 0, NULL);
+    if (dev->info.barrier)
+        return blk_transfer(dev, BLKIF_OP_WRITE_BARRIER, 0, 0, NULL);
+    return -EOPNOTSUPP;
 }

@@ -1,6 +1,10 @@
 /*
- * blkfront internals shared by drivers/blkfront.c (xenbus handshake, close,
- * suspend/resume) and drivers/blkfront_io.c (the ring and requests).
+ * blkfront internals, shared by the driver's files:
+ *   blkfront.c            the API: probe, open, close, read/write/flush
+ *   blkfront_xs.c         the xenbus half: handshake, close, suspend/resume
+ *                         (its functions are in blkfront_xs.h)
+ *   blkfront_ring.c       the ring: requests on, responses off
+ *   blkfront_testhooks.c  what only the in-guest tests call
  *
  *   struct blkfront_dev
  *   +--------------------------------------------+
@@ -97,34 +101,29 @@ struct blkfront_dev {
     struct blkfront_dev *next;
 };
 
-/* blkfront_io.c */
+/* Every device probed and not closed (blkfront.c keeps the list). */
+extern struct blkfront_dev *blk_devices;
+
+static inline bool blk_dead(const struct blkfront_dev *dev)
+{
+    return dev->state == BLK_BROKEN || dev->state == BLK_CLOSED;
+}
+
+/* blkfront.c: refuse what the device cannot do (range_check: that too). */
+int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool write,
+                 bool range_check);
+
+/* blkfront_ring.c */
 void blk_event(evtchn_port_t port, void *data);
 void blk_ring_init(struct blkfront_dev *dev);
 bool blk_poll(struct blkfront_dev *dev);
-void blk_mark_broken(struct blkfront_dev *dev, const char *why);
-void blk_release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s);
-void blk_free_slot(struct blkfront_dev *dev, struct blk_slot *s);
 void blk_wake(struct blkfront_dev *dev);
-
 /*
- * Wait on dev->wq until cond holds or the deadline passes (a deadline of 0
- * waits for ever); evaluates to cond's final value.  Events are masked
- * between the check and blocking, so a wake-up cannot be lost.
+ * Read or write nr sectors at `sector` (nr = 0: a flush or barrier, buf
+ * NULL), in as many requests as it takes; the caller has checked the
+ * arguments (blk_check_io).  0 or -errno.
  */
-#define blk_wait(dev, cond, deadline)                                        \
-    ({                                                                       \
-        bool ok_;                                                            \
-        stime_t dl_ = (deadline);                                            \
-        unsigned long flags_ = local_events_save();                          \
-        while (!(ok_ = (cond)) && (!dl_ || monotonic_ns() < dl_)) {          \
-            waitq_add_current(&(dev)->wq);                                   \
-            current_thread()->wakeup = dl_;                                  \
-            thread_block();                                                  \
-        }                                                                    \
-        waitq_remove_current(&(dev)->wq);                                    \
-        current_thread()->wakeup = 0;                                        \
-        local_events_restore(flags_);                                        \
-        ok_;                                                                 \
-    })
+int blk_transfer(struct blkfront_dev *dev, uint8_t op, uint64_t sector, uint32_t nr,
+                 uint8_t *buf);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * blkfront I/O: requests on the shared ring, responses off it.
+ * blkfront's ring: requests on the shared page, responses off it.
  *
  * A transfer of N sectors becomes ceil(N / 88) ring requests (88 = 11
  * segments of one 4 KiB page, 8 sectors each):
@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <minnow/console.h>
 #include <minnow/frame.h>
 #include <minnow/gnttab.h>
@@ -78,7 +77,7 @@ void blk_ring_init(struct blkfront_dev *dev)
             memset(&dev->slot[i], 0, sizeof(dev->slot[i]));
 }
 
-void blk_mark_broken(struct blkfront_dev *dev, const char *why)
+static void mark_broken(struct blkfront_dev *dev, const char *why)
 {
     if (dev->state == BLK_BROKEN)
         return;
@@ -93,7 +92,7 @@ void blk_mark_broken(struct blkfront_dev *dev, const char *why)
  * answered but did not unmap, or never answered) must never be reused:
  * such a frame is leaked, on purpose and counted.
  */
-void blk_release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
+static void release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
 {
     for (unsigned i = 0; i < s->nr_segs; i++) {
         if (!s->granted[i])
@@ -110,7 +109,7 @@ void blk_release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
     }
 }
 
-void blk_free_slot(struct blkfront_dev *dev, struct blk_slot *s)
+static void free_slot(struct blkfront_dev *dev, struct blk_slot *s)
 {
     for (unsigned i = 0; i < s->nr_segs; i++)
         if (s->frame[i] != BLK_NO_FRAME && !(s->leaked & (1u << i)))
@@ -138,7 +137,7 @@ bool blk_poll(struct blkfront_dev *dev)
             (RING_IDX)(dev->ring.req_prod_pvt - dev->ring.rsp_cons)) {
             snprintf(why, sizeof(why), "backend's rsp_prod %u is beyond the %u requests "
                      "issued (rsp_cons %u)", prod, dev->ring.req_prod_pvt, dev->ring.rsp_cons);
-            blk_mark_broken(dev, why);
+            mark_broken(dev, why);
             return any;
         }
         while (dev->ring.rsp_cons != prod) {
@@ -151,14 +150,14 @@ bool blk_poll(struct blkfront_dev *dev)
             if (rsp.id >= BLK_RING_SLOTS || !(s = &dev->slot[rsp.id])->busy || s->answered) {
                 snprintf(why, sizeof(why), "response id %lu is not a request in flight",
                          (unsigned long)rsp.id);
-                blk_mark_broken(dev, why);
+                mark_broken(dev, why);
                 return any;
             }
             if (rsp.operation != s->op) {
                 snprintf(why, sizeof(why), "response to id %lu says operation %u, the "
                          "request was %u (%s)", (unsigned long)rsp.id, rsp.operation, s->op,
                          op_name(s->op));
-                blk_mark_broken(dev, why);
+                mark_broken(dev, why);
                 return any;
             }
             s->status = rsp.status;
@@ -166,7 +165,7 @@ bool blk_poll(struct blkfront_dev *dev)
             dev->inflight--;
             if (rsp.status != BLKIF_RSP_OKAY)
                 dev->stats.errors++;
-            blk_release_slot_grants(dev, s);
+            release_slot_grants(dev, s);
             any = true;
         }
         RING_FINAL_CHECK_FOR_RESPONSES(&dev->ring, more);
@@ -180,11 +179,6 @@ static bool can_queue(const struct blkfront_dev *dev)
 {
     return dev->state == BLK_CONNECTED && dev->slots_busy < BLK_RING_SLOTS &&
            !RING_FULL(&dev->ring);
-}
-
-static bool dead(const struct blkfront_dev *dev)
-{
-    return dev->state == BLK_BROKEN || dev->state == BLK_CLOSED;
 }
 
 static int free_slot_id(const struct blkfront_dev *dev)
@@ -251,8 +245,8 @@ static int queue_request(struct blkfront_dev *dev, uint8_t op, uint64_t sector, 
     s->busy = true;
     dev->slots_busy++;
     if (rc) {
-        blk_release_slot_grants(dev, s);
-        blk_free_slot(dev, s);
+        release_slot_grants(dev, s);
+        free_slot(dev, s);
         return rc;
     }
     *RING_GET_REQUEST(&dev->ring, dev->ring.req_prod_pvt) = req;
@@ -277,12 +271,143 @@ static void push_requests(struct blkfront_dev *dev)
     }
 }
 
-static bool any_answered(const struct blkfront_dev *dev, const unsigned int *ids, unsigned int n)
+/* ---- one caller's transfer ------------------------------------------------ */
+
+/* The requests of one transfer that are on the ring and not yet reaped. */
+struct transfer {
+    struct blkfront_dev *dev;
+    uint8_t op;
+    uint64_t sector;                    /* where the whole transfer starts */
+    uint32_t nr;                        /* its sectors; 0 for a flush or barrier */
+    uint8_t *buf;                       /* NULL for a flush or barrier */
+    uint32_t queued;                    /* sectors put on the ring so far */
+    bool all_queued;
+    int rc;                             /* the first error */
+    unsigned int nsent;
+    struct {
+        unsigned int id;                /* its slot */
+        uint32_t offset;                /* its first sector, from `sector` */
+    } sent[BLK_RING_SLOTS];
+};
+
+static bool more_to_queue(const struct transfer *t)
 {
-    for (unsigned i = 0; i < n; i++)
-        if (dev->slot[ids[i]].answered)
+    return !t->all_queued && !t->rc;
+}
+
+/* Queue requests while there are free slots, then kick the backend once. */
+static void queue_what_fits(struct transfer *t)
+{
+    bool queued_any = false;
+
+    while (more_to_queue(t) && can_queue(t->dev)) {
+        uint32_t n = t->nr - t->queued < BLK_MAX_REQ_SECTORS ? t->nr - t->queued
+                                                              : BLK_MAX_REQ_SECTORS;
+        uint8_t *part = t->buf ? t->buf + (size_t)t->queued * BLKFRONT_SECTOR_SIZE : NULL;
+        unsigned int id;
+
+        t->rc = queue_request(t->dev, t->op, t->sector + t->queued, n, part, &id);
+        if (t->rc)
+            break;
+        t->sent[t->nsent].id = id;
+        t->sent[t->nsent++].offset = t->queued;
+        t->queued += n;
+        t->all_queued = t->queued >= t->nr;
+        queued_any = true;
+    }
+    if (queued_any)
+        push_requests(t->dev);
+}
+
+/*
+ * What the two waits below wait for.  Each first takes the answers off the
+ * ring: the event handler only wakes, so a waiter must look itself.
+ */
+static bool room_or_dead(struct blkfront_dev *dev)
+{
+    blk_poll(dev);
+    return can_queue(dev) || blk_dead(dev);
+}
+
+static bool one_of_ours_answered_or_dead(const struct transfer *t)
+{
+    blk_poll(t->dev);
+    for (unsigned i = 0; i < t->nsent; i++)
+        if (t->dev->slot[t->sent[i].id].answered)
             return true;
-    return false;
+    return blk_dead(t->dev);
+}
+
+/* Nothing of ours is on the ring: wait for a free slot, a resume, or the end. */
+static void wait_for_room(struct transfer *t)
+{
+    wait_event(&t->dev->wq, room_or_dead(t->dev));
+}
+
+static void wait_for_ours(struct transfer *t)
+{
+    if (!wait_event_timeout(&t->dev->wq, one_of_ours_answered_or_dead(t), BLK_IO_TIMEOUT_NS))
+        mark_broken(t->dev, "no answer from the backend within 30 s");
+}
+
+/* A read's data: from the slot's bounce frames into the caller's buffer. */
+static void copy_out(const struct transfer *t, const struct blk_slot *s, uint32_t offset)
+{
+    for (unsigned seg = 0; seg < s->nr_segs; seg++) {
+        uint32_t first = seg * BLK_SECTORS_PER_PAGE;
+        uint32_t n = s->nr_sectors - first < BLK_SECTORS_PER_PAGE ? s->nr_sectors - first
+                                                                   : BLK_SECTORS_PER_PAGE;
+
+        memcpy(t->buf + (size_t)(offset + first) * BLKFRONT_SECTOR_SIZE,
+               pfn_to_virt(s->frame[seg]), (size_t)n * BLKFRONT_SECTOR_SIZE);
+    }
+}
+
+/* What one request of ours came to: 0 or -EIO (said why). */
+static int outcome(const struct transfer *t, struct blk_slot *s, uint32_t offset)
+{
+    struct blkfront_dev *dev = t->dev;
+
+    if (!s->answered) {
+        /* Abandoned: the backend may still hold it (leaked if so). */
+        release_slot_grants(dev, s);
+        dev->inflight--;
+        return -EIO;
+    }
+    if (s->status != BLKIF_RSP_OKAY) {
+        printk("blkfront: %s: %s of %u sectors at sector %lu: backend answered %s (%d)\n",
+               dev->name, op_name(t->op), s->nr_sectors, (unsigned long)(t->sector + offset),
+               status_name(s->status), s->status);
+        if (s->status == BLKIF_RSP_EOPNOTSUPP && t->op == BLKIF_OP_FLUSH_DISKCACHE)
+            dev->info.flush = false;
+        if (s->status == BLKIF_RSP_EOPNOTSUPP && t->op == BLKIF_OP_WRITE_BARRIER)
+            dev->info.barrier = false;
+        return -EIO;
+    }
+    if (t->op == BLKIF_OP_READ)
+        copy_out(t, s, offset);
+    return 0;
+}
+
+/*
+ * Reap every request of ours that is answered, or that never will be
+ * because the device died: its outcome, then its slot back.
+ */
+static void reap_answered(struct transfer *t)
+{
+    for (unsigned i = 0; i < t->nsent;) {
+        struct blk_slot *s = &t->dev->slot[t->sent[i].id];
+
+        if (!s->answered && !blk_dead(t->dev)) {
+            i++;
+            continue;
+        }
+        int rc = outcome(t, s, t->sent[i].offset);
+        if (rc && !t->rc)
+            t->rc = rc;
+        free_slot(t->dev, s);
+        t->sent[i] = t->sent[--t->nsent];
+    }
 }
 
 /*
@@ -290,86 +415,20 @@ static bool any_answered(const struct blkfront_dev *dev, const unsigned int *ids
  * repeat.  The first error is kept; requests already on the ring are
  * still waited for (their pages are granted), none is queued after it.
  */
-static int blk_transfer(struct blkfront_dev *dev, uint8_t op, uint64_t sector, uint32_t nr,
-                        uint8_t *buf)
+int blk_transfer(struct blkfront_dev *dev, uint8_t op, uint64_t sector, uint32_t nr,
+                 uint8_t *buf)
 {
-    unsigned int ids[BLK_RING_SLOTS], nids = 0;
-    uint32_t offs[BLK_RING_SLOTS];
-    uint32_t queued = 0;
-    bool all_queued = false;
-    int rc = 0;
+    struct transfer t = { .dev = dev, .op = op, .sector = sector, .nr = nr, .buf = buf };
 
-    while ((!all_queued && !rc) || nids) {
-        bool pushed = false;
-
-        while (!all_queued && !rc && can_queue(dev)) {
-            uint32_t n = nr - queued < BLK_MAX_REQ_SECTORS ? nr - queued : BLK_MAX_REQ_SECTORS;
-            unsigned int id;
-
-            rc = queue_request(dev, op, sector + queued, n,
-                               buf ? buf + (size_t)queued * BLKFRONT_SECTOR_SIZE : NULL, &id);
-            if (rc)
-                break;
-            ids[nids] = id;
-            offs[nids++] = queued;
-            queued += n;
-            all_queued = queued >= nr;
-            pushed = true;
-        }
-        if (pushed)
-            push_requests(dev);
-        if (!nids) {
-            if (rc || all_queued)
-                break;
-            /* Nothing of ours out: wait for a slot, a resume, or the end. */
-            blk_wait(dev, (blk_poll(dev), can_queue(dev) || dead(dev)), 0);
-            if (dead(dev))
-                rc = -EIO;
-            continue;
-        }
-
-        stime_t deadline = monotonic_ns() + BLK_IO_TIMEOUT_NS;
-        if (!blk_wait(dev, (blk_poll(dev), any_answered(dev, ids, nids) || dead(dev)),
-                      deadline))
-            blk_mark_broken(dev, "no answer from the backend within 30 s");
-
-        for (unsigned i = 0; i < nids;) {
-            struct blk_slot *s = &dev->slot[ids[i]];
-
-            if (!s->answered && !dead(dev)) {
-                i++;
-                continue;
-            }
-            if (!s->answered) {
-                /* Abandoned: the backend may still hold it (leaked if so). */
-                blk_release_slot_grants(dev, s);
-                dev->inflight--;
-                rc = rc ? rc : -EIO;
-            } else if (s->status != BLKIF_RSP_OKAY) {
-                printk("blkfront: %s: %s of %u sectors at sector %lu: backend answered %s "
-                       "(%d)\n", dev->name, op_name(op), s->nr_sectors,
-                       (unsigned long)(sector + offs[i]), status_name(s->status), s->status);
-                if (s->status == BLKIF_RSP_EOPNOTSUPP && op == BLKIF_OP_FLUSH_DISKCACHE)
-                    dev->info.flush = false;
-                if (s->status == BLKIF_RSP_EOPNOTSUPP && op == BLKIF_OP_WRITE_BARRIER)
-                    dev->info.barrier = false;
-                rc = rc ? rc : -EIO;
-            } else if (op == BLKIF_OP_READ) {
-                for (unsigned seg = 0; seg < s->nr_segs; seg++) {
-                    uint32_t first = seg * BLK_SECTORS_PER_PAGE;
-                    uint32_t n = s->nr_sectors - first < BLK_SECTORS_PER_PAGE ?
-                                 s->nr_sectors - first : BLK_SECTORS_PER_PAGE;
-                    memcpy(buf + (size_t)(offs[i] + first) * BLKFRONT_SECTOR_SIZE,
-                           pfn_to_virt(s->frame[seg]), (size_t)n * BLKFRONT_SECTOR_SIZE);
-                }
-            }
-            blk_free_slot(dev, s);
-            nids--;
-            ids[i] = ids[nids];
-            offs[i] = offs[nids];
-        }
-        if (dead(dev) && !rc)
-            rc = -EIO;
+    while (more_to_queue(&t) || t.nsent) {
+        queue_what_fits(&t);
+        if (t.nsent)
+            wait_for_ours(&t);
+        else if (more_to_queue(&t))
+            wait_for_room(&t);
+        reap_answered(&t);
+        if (blk_dead(dev) && !t.rc)
+            t.rc = -EIO;
     }
     /*
      * With one vCPU, kicking the backend often lets dom0 answer before we
@@ -377,95 +436,5 @@ static int blk_transfer(struct blkfront_dev *dev, uint8_t op, uint64_t sector, u
      * yield once or a thread looping on I/O starves every other one.
      */
     thread_yield();
-    return rc;
-}
-
-static int check_rw(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool write,
-                    bool range_check)
-{
-    if (!dev)
-        return -ENODEV;
-    if (dead(dev)) {
-        printk("blkfront: %s: I/O on a %s device refused\n", dev->name,
-               dev->state == BLK_BROKEN ? "broken" : "closed");
-        return -ENODEV;
-    }
-    if (nr == 0) {
-        printk("blkfront: %s: a transfer of 0 sectors is refused\n", dev->name);
-        return -EINVAL;
-    }
-    if (range_check && (sector >= dev->info.sectors || nr > dev->info.sectors - sector)) {
-        printk("blkfront: %s: sectors %lu+%u are beyond the end of the disk (%lu sectors)\n",
-               dev->name, (unsigned long)sector, nr, (unsigned long)dev->info.sectors);
-        return -EINVAL;
-    }
-    uint32_t unit = dev->info.sector_size / BLKFRONT_SECTOR_SIZE;
-    if (sector % unit || nr % unit) {
-        printk("blkfront: %s: sectors %lu+%u are not aligned to the disk's %u-byte sectors\n",
-               dev->name, (unsigned long)sector, nr, dev->info.sector_size);
-        return -EINVAL;
-    }
-    if (write && dev->info.readonly) {
-        printk("blkfront: %s: write refused: the disk is read-only\n", dev->name);
-        return -EROFS;
-    }
-    return 0;
-}
-
-int blkfront_read(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sectors, void *buf)
-{
-    int rc = check_rw(dev, sector, nr_sectors, false, true);
-
-    return rc ? rc : blk_transfer(dev, BLKIF_OP_READ, sector, nr_sectors, buf);
-}
-
-int blkfront_test_read_unchecked(struct blkfront_dev *dev, uint64_t sector,
-                                 uint32_t nr_sectors, void *buf)
-{
-    int rc = check_rw(dev, sector, nr_sectors, false, false);
-
-    return rc ? rc : blk_transfer(dev, BLKIF_OP_READ, sector, nr_sectors, buf);
-}
-
-int blkfront_write(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sectors,
-                   const void *buf)
-{
-    int rc = check_rw(dev, sector, nr_sectors, true, true);
-
-    /* The transfer only reads from buf for a write. */
-    return rc ? rc : blk_transfer(dev, BLKIF_OP_WRITE, sector, nr_sectors, (uint8_t *)buf);
-}
-
-int blkfront_flush(struct blkfront_dev *dev)
-{
-    if (!dev)
-        return -ENODEV;
-    if (dead(dev))
-        return -ENODEV;
-    if (dev->info.flush)
-        return blk_transfer(dev, BLKIF_OP_FLUSH_DISKCACHE, 0, 0, NULL);
-    if (dev->info.barrier)
-        return blk_transfer(dev, BLKIF_OP_WRITE_BARRIER, 0, 0, NULL);
-    return -EOPNOTSUPP;
-}
-
-int blkfront_test_inject_response(struct blkfront_dev *dev, uint64_t id, bool bogus_prod)
-{
-    if (!dev || dev->state != BLK_CONNECTED || dev->inflight)
-        return -EBUSY;          /* the slot we write must not hold a live request */
-    blkif_sring_t *sring = dev->ring.sring;
-    RING_IDX prod = sring->rsp_prod;
-    blkif_response_t *rsp = RING_GET_RESPONSE(&dev->ring, prod);
-
-    rsp->id = id;
-    rsp->operation = BLKIF_OP_READ;
-    rsp->status = BLKIF_RSP_OKAY;
-    __atomic_store_n(&sring->rsp_prod, prod + (bogus_prod ? 5 : 1), __ATOMIC_RELEASE);
-    blk_poll(dev);
-    return 0;
-}
-
-bool blkfront_is_broken(const struct blkfront_dev *dev)
-{
-    return dev && dev->state == BLK_BROKEN;
+    return t.rc;
 }

@@ -8,7 +8,7 @@
  * The backend writes from everywhere, including trap handlers with events
  * masked, so it never switches threads: when the ring is full it blocks the
  * vCPU in Xen until xenconsoled has drained some of it, and only when the
- * console makes no progress for 5 s does it drop the rest (counted).
+ * console makes no progress for 5 s does it drop the rest.
  */
 #include <minnow/byte_ring.h>
 #include <minnow/console.h>
@@ -22,13 +22,12 @@
 #include <arch/layout.h>
 #include <xen/io/console.h>
 
-/* How long a full ring may stay full before output is dropped (counted). */
+/* How long a full ring may stay full before output is dropped. */
 #define FULL_RING_PATIENCE_NS (5 * NSEC_PER_SEC)
 
 static struct xencons_interface *intf;
 static struct byte_ring out_ring;
 static evtchn_port_t port;
-static unsigned long dropped_bytes;
 
 /*
  * Wait (without running other threads: printk is not a yield point) until
@@ -54,10 +53,8 @@ static void ring_write(const char *buf, size_t len)
 
     while (len > 0) {
         int n = byte_ring_write(&out_ring, buf, len);
-        if (n < 0) {
-            dropped_bytes += len;           /* corrupt indexes: give up */
-            return;
-        }
+        if (n < 0)
+            return;                         /* corrupt indexes: give up */
         if (n > 0) {
             evtchn_notify(port);
             buf += n;
@@ -69,10 +66,8 @@ static void ring_write(const char *buf, size_t len)
         stime_t now = monotonic_ns();
         if (!give_up)
             give_up = now + FULL_RING_PATIENCE_NS;
-        if (now >= give_up) {
-            dropped_bytes += len;
+        if (now >= give_up)
             return;
-        }
         wait_for_ring_space(now + 10 * NSEC_PER_MSEC);
     }
 }
@@ -81,11 +76,6 @@ static struct console_backend ring_backend = {
     .name = "pv-console-ring",
     .write = ring_write,
 };
-
-unsigned long console_ring_dropped(void)
-{
-    return dropped_bytes;
-}
 
 /* Map the ring named by start_info (its mfn may change across a restore). */
 static int console_ring_attach(void)

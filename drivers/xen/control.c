@@ -1,8 +1,9 @@
 /*
  * control/shutdown: how the toolstack asks a PV guest to stop.  `xl
  * shutdown` writes "poweroff", `xl reboot` "reboot", `xl save` and live
- * migration "suspend" (drivers/xen/suspend.c).  The guest acknowledges by clearing the key, then
- * does it: SCHEDOP_shutdown with the matching reason.
+ * migration "suspend" (drivers/xen/suspend.c).  The guest acknowledges by
+ * clearing the key, then does it: SCHEDOP_shutdown with the matching
+ * reason.
  */
 #include <errno.h>
 #include <stdlib.h>

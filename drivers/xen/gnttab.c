@@ -14,6 +14,7 @@
 #include <minnow/suspend.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
+#include "gnttab_refs.h"
 
 #define GNTTAB_VA          MAP_AREA_BASE
 #define GNTTAB_MAX_FRAMES  4u          /* 2048 refs: plenty for a unikernel */
@@ -21,7 +22,7 @@
 
 static grant_entry_v1_t *table;
 static uint32_t nr_frames;
-static struct gnt_refs refs;
+static struct gnttab_refs refs;
 
 bool gnttab_ready(void)
 {
@@ -70,7 +71,7 @@ static void gnttab_resume(bool cancelled)
      * so every ref is free again (owners grant afresh in their hooks).
      */
     if (!cancelled)
-        gnt_refs_init(&refs, refs.next, refs.nr);
+        gnttab_refs_init(&refs, refs.next, refs.nr);
     if (map_table(0))
         table = NULL;
 }
@@ -99,7 +100,7 @@ int gnttab_init(void)
         return -EIO;
     }
     table = (grant_entry_v1_t *)GNTTAB_VA;
-    gnt_refs_init(&refs, next, nr_frames * ENTRIES_PER_FRAME);
+    gnttab_refs_init(&refs, next, nr_frames * ENTRIES_PER_FRAME);
     suspend_register(&gnttab_hooks);
     printk("gnttab: %u frames (%u refs, Xen allows %u frames) at %#lx\n", nr_frames,
            refs.nr, q.max_nr_frames, (unsigned long)GNTTAB_VA);
@@ -116,7 +117,7 @@ int gnttab_grant_access(domid_t domid, xen_pfn_t pfn, bool readonly, grant_ref_t
         return -EINVAL;
     if (mfn > UINT32_MAX)
         return -ERANGE;         /* a v1 entry holds 32 bits of frame */
-    int rc = gnt_refs_get(&refs, ref);
+    int rc = gnttab_refs_get(&refs, ref);
     if (rc)
         return rc;
     table[*ref].domid = domid;
@@ -139,6 +140,6 @@ int gnttab_end_access(grant_ref_t ref)
             return -EBUSY;      /* still mapped by the peer */
     } while (!__atomic_compare_exchange_n(&table[ref].flags, &flags, 0, false,
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-    gnt_refs_put(&refs, ref);
+    gnttab_refs_put(&refs, ref);
     return 0;
 }

@@ -1,3 +1,10 @@
+/*
+ * xenbus: the part of a split driver that is the same for every device
+ * type, so that blkfront (and any later frontend) only says what its own
+ * nodes mean.  The backend's state is kept current by a xenstore watch,
+ * not read on demand: a driver waiting for the backend sleeps until the
+ * watch thread has seen the change.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +57,7 @@ static void otherend_changed(const char *path, void *data)
     struct xenbus_device *dev = data;
 
     read_otherend_state(dev);
+    waitq_wake_all(&dev->otherend_wq);
 }
 
 int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *id)
@@ -115,16 +123,9 @@ int xenbus_switch_state(struct xenbus_device *dev, XenbusState state)
 int xenbus_wait_otherend(struct xenbus_device *dev, uint32_t mask, stime_t timeout_ns,
                          XenbusState *seen)
 {
-    stime_t deadline = monotonic_ns() + timeout_ns;
+    bool reached = wait_event_timeout(&dev->otherend_wq,
+                                      mask & (1u << dev->otherend_state), timeout_ns);
 
-    while (!(mask & (1u << dev->otherend_state))) {
-        if (monotonic_ns() >= deadline) {
-            *seen = dev->otherend_state;
-            return -ETIMEDOUT;
-        }
-        /* The watch thread refreshes otherend_state; poll it cheaply. */
-        msleep(10);
-    }
     *seen = dev->otherend_state;
-    return 0;
+    return reached ? 0 : -ETIMEDOUT;
 }

@@ -19,6 +19,7 @@
 #include <minnow/events.h>
 #include <minnow/hypervisor.h>
 #include <minnow/p2m.h>
+#include <minnow/parse.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>
 #include <minnow/xenstore.h>
@@ -59,7 +60,6 @@ static size_t in_have;              /* bytes of header + body read so far */
 
 static struct xs_watch *watches;
 static struct xs_event *events_head, **events_tail = &events_head;
-static struct xs_stats stats;
 
 int xs_error_to_errno(const char *text)
 {
@@ -67,11 +67,6 @@ int xs_error_to_errno(const char *text)
         if (strcmp(text, xsd_errors[i].errstring) == 0)
             return -xsd_errors[i].errnum;
     return -EIO;
-}
-
-void xs_get_stats(struct xs_stats *out)
-{
-    *out = stats;
 }
 
 bool xenstore_available(void)
@@ -89,7 +84,6 @@ static void mark_broken(const char *why)
     if (!broken)
         printk("xenstore: connection unusable: %s\n", why);
     broken = true;
-    stats.ring_errors++;
     waitq_wake_all(&xs_waitq);
 }
 
@@ -111,10 +105,10 @@ static void queue_watch_event(void)
         free(ev);
         return;
     }
-    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1), token);
+    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1),
+             token);
     *events_tail = ev;
     events_tail = &ev->next;
-    stats.watch_events++;
     waitq_wake_all(&xs_waitq);
 }
 
@@ -136,7 +130,6 @@ static void dispatch_message(void)
     reply_hdr = in_hdr;
     reply_body = body;              /* NULL: the caller reports -ENOMEM */
     reply_ready = true;
-    stats.replies++;
     waitq_wake_all(&xs_waitq);
 }
 
@@ -247,7 +240,6 @@ static int xs_talk(enum xsd_sockmsg_type type, xs_tx_t tx, const struct xs_iov *
     busy = true;
     reply_ready = false;
     want_req_id = next_req_id++;
-    stats.requests++;
 
     struct xsd_sockmsg hdr = { .type = type, .req_id = want_req_id, .tx_id = tx, .len = total };
     rc = ring_write_all(&hdr, sizeof(hdr));
@@ -261,7 +253,6 @@ static int xs_talk(enum xsd_sockmsg_type type, xs_tx_t tx, const struct xs_iov *
             rc = -ENOMEM;
         } else if (reply_hdr.type == XS_ERROR) {
             rc = xs_error_to_errno(reply_body);
-            stats.errors++;
         } else if (reply_hdr.type != type) {
             printk("xenstore: reply type %u to request type %u\n", reply_hdr.type, type);
             rc = -EIO;
@@ -342,22 +333,12 @@ int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value)
 {
     char *text;
     int rc = xs_read(tx, path, &text);
-    uint64_t v = 0;
 
     if (rc)
         return rc;
-    if (!text[0])
-        rc = -EINVAL;
-    for (const char *p = text; rc == 0 && *p; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
-            rc = -EINVAL;
-        else
-            v = v * 10 + (*p - '0');
-    }
+    rc = parse_u64(text, value);
     if (rc)
         printk("xenstore: %s = \"%.40s\" is not a number\n", path, text);
-    else
-        *value = v;
     free(text);
     return rc;
 }
@@ -367,17 +348,17 @@ int xs_transaction_start(xs_tx_t *tx)
     char *id;
     struct xs_iov iov = { "", 1 };
     int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
-    unsigned long v;
-    char *end;
+    uint64_t v;
 
     if (rc)
         return rc;
-    v = strtoul(id, &end, 10);
-    rc = (*id && !*end && v && v <= UINT32_MAX) ? 0 : -EIO;
-    if (rc)
+    /* 0 is XS_NO_TX: xenstored never hands it out. */
+    if (parse_u64(id, &v) || v == 0 || v > UINT32_MAX) {
         printk("xenstore: bad transaction id \"%.20s\"\n", id);
-    else
+        rc = -EIO;
+    } else {
         *tx = v;
+    }
     free(id);
     return rc;
 }
@@ -461,8 +442,10 @@ static int xenstore_attach(void)
     }
     intf = pfn_to_virt(pfn);
     xs_port = start_info->store_evtchn;
-    req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod, &intf->req_cons };
-    rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod, &intf->rsp_cons };
+    req_ring = (struct byte_ring){ intf->req, XENSTORE_RING_SIZE, &intf->req_prod,
+                                   &intf->req_cons };
+    rsp_ring = (struct byte_ring){ intf->rsp, XENSTORE_RING_SIZE, &intf->rsp_prod,
+                                   &intf->rsp_cons };
     int rc = evtchn_bind(xs_port, xs_event_handler, NULL);
     if (rc)
         printk("xenstore: cannot bind event channel %u: rc=%d\n", xs_port, rc);

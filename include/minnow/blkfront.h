@@ -96,17 +96,4 @@ int blkfront_write(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sector
  */
 int blkfront_flush(struct blkfront_dev *dev);
 
-/* ---- for in-guest tests only ------------------------------------------ */
-
-/* Like blkfront_read but without the range check: the backend judges. */
-int blkfront_test_read_unchecked(struct blkfront_dev *dev, uint64_t sector,
-                                 uint32_t nr_sectors, void *buf);
-/*
- * Play a misbehaving backend: put a response with this id on the shared
- * ring and advance rsp_prod (bogus_prod: by more than was requested), then
- * let the driver look.  The device must end up broken, not crash.
- */
-int blkfront_test_inject_response(struct blkfront_dev *dev, uint64_t id, bool bogus_prod);
-bool blkfront_is_broken(const struct blkfront_dev *dev);
-
 #endif

@@ -7,6 +7,7 @@
 #define MINNOW_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CMDLINE_MAX      1024
@@ -17,10 +18,16 @@ int cmdline_init(const char *line);
 /* The value of key ("" for a bare key), or NULL if absent.  Last one wins. */
 const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key);
-/* Parse a number with optional K/M/G/T suffix: 0, -ENOENT (absent) or -EINVAL. */
+/* key's value as a size (parse_size: "64M", "0x1000"): 0, -ENOENT (absent) or -EINVAL. */
 int cmdline_get_size(const char *key, uint64_t *out);
-int parse_size(const char *s, uint64_t *out);
-/* True if key's comma-separated value contains item (or is "all" and allow_all). */
-bool cmdline_list_contains(const char *key, const char *item, bool allow_all);
+/*
+ * Comma-separated values (tests=boot,traps).  cmdline_list_next walks
+ * one: start with *list at the value; each call sets *item and *len to
+ * the next item (not NUL-terminated; n commas make n + 1 items, so an
+ * item may be empty) and returns true, until the list is used up.
+ */
+bool cmdline_list_next(const char **list, const char **item, size_t *len);
+/* True if item is one of list's items (exactly, not a prefix). */
+bool cmdline_list_contains(const char *list, const char *item);
 
 #endif

@@ -3,6 +3,5 @@
 
 /* Attach the domU console ring from start_info and print through it. */
 void console_ring_init(void);
-unsigned long console_ring_dropped(void);
 
 #endif

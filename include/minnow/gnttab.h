@@ -13,7 +13,9 @@
  * unless Xen says the peer still has the page mapped (GTF_reading /
  * GTF_writing): then the page must not be reused yet (-EBUSY).
  *
- * The free refs are kept by mm/gnttab_refs.c (pure logic, host-tested).
+ * drivers/xen/gnttab.c keeps the table, and which refs are free in a
+ * private list (drivers/xen/gnttab_refs.c, host-tested).
+ *
  * Suspend unmaps the table frames (they are Xen's, not guest RAM: a save
  * could not translate them); resume sets the table up again.  Grants do not
  * survive a restore: their owners grant again in their own resume hooks.
@@ -25,27 +27,6 @@
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
-
-/* ---- the free-ref list (mm/gnttab_refs.c) --------------------------------- */
-
-#define GNT_REF_IN_USE ((grant_ref_t)~0U)
-#define GNT_REF_END    ((grant_ref_t)~1U)
-
-struct gnt_refs {
-    grant_ref_t *next;          /* next free ref, GNT_REF_END, or GNT_REF_IN_USE */
-    uint32_t nr;                /* refs in the table */
-    grant_ref_t head;           /* first free, or GNT_REF_END */
-    uint32_t free;
-};
-
-/* refs [GNTTAB_NR_RESERVED_ENTRIES, nr) start free; next[] holds nr entries. */
-void gnt_refs_init(struct gnt_refs *r, grant_ref_t *next, uint32_t nr);
-/* 0 and *ref, or -ENOSPC. */
-int gnt_refs_get(struct gnt_refs *r, grant_ref_t *ref);
-/* Freeing a reserved, out-of-range or already free ref is a bug (panic). */
-void gnt_refs_put(struct gnt_refs *r, grant_ref_t ref);
-
-/* ---- the grant table (drivers/gnttab.c) ------------------------------------ */
 
 int gnttab_init(void);
 bool gnttab_ready(void);

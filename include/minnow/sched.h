@@ -42,17 +42,39 @@ void waitq_remove_current(struct waitq *wq);
 /* Make every waiter runnable; each re-checks its own condition. */
 void waitq_wake_all(struct waitq *wq);
 
-/* Sleep until cond holds; whoever makes it true calls waitq_wake_all(wq). */
-#define wait_event(wq, cond)                            \
-    do {                                                \
-        unsigned long wait_flags_ = local_events_save();\
-        while (!(cond)) {                               \
-            waitq_add_current(wq);                      \
-            thread_block();                             \
-        }                                               \
-        waitq_remove_current(wq);                       \
-        local_events_restore(wait_flags_);              \
-    } while (0)
+/*
+ * Sleep on wq until cond holds; whoever makes it true calls
+ * waitq_wake_all(wq).  cond is evaluated with events masked, and they stay
+ * masked until the thread blocks, so a wake-up cannot slip in between the
+ * check and the sleep and be lost.  cond may have side effects (e.g. poll
+ * a ring first): it runs once per wake-up.
+ */
+#define wait_event(wq, cond) ((void)wait_event_deadline_(wq, cond, 0))
+
+/*
+ * Like wait_event, but give up once timeout_ns have passed.  Evaluates to
+ * cond's last value: false means the time ran out first.
+ */
+#define wait_event_timeout(wq, cond, timeout_ns) \
+    wait_event_deadline_(wq, cond, monotonic_ns() + (timeout_ns))
+
+/* Both of the above: deadline 0 waits for ever. */
+#define wait_event_deadline_(wq, cond, deadline)                                \
+    ({                                                                          \
+        stime_t wait_deadline_ = (deadline);                                    \
+        unsigned long wait_flags_ = local_events_save();                        \
+        bool wait_ok_;                                                          \
+        while (!(wait_ok_ = (cond)) &&                                          \
+               (!wait_deadline_ || monotonic_ns() < wait_deadline_)) {          \
+            waitq_add_current(wq);                                              \
+            current_thread()->wakeup = wait_deadline_;                          \
+            thread_block();                                                     \
+        }                                                                       \
+        waitq_remove_current(wq);                                               \
+        current_thread()->wakeup = 0;                                           \
+        local_events_restore(wait_flags_);                                      \
+        wait_ok_;                                                               \
+    })
 
 void sched_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
@@ -65,8 +87,6 @@ void thread_block(void);
 void thread_wake(struct thread *t);
 void sleep_ns(stime_t ns);
 static inline void msleep(uint64_t ms) { sleep_ns(ms * NSEC_PER_MSEC); }
-/* Called from the timer event: nothing to do but let schedule() look. */
-void sched_timer_tick(void);
 unsigned long sched_thread_count(void);
 bool stack_contains(uint64_t addr);
 

@@ -18,13 +18,14 @@
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/io/xenbus.h>
-#include <minnow/time.h>
+#include <minnow/sched.h>
 
 struct xenbus_device {
     char nodename[64];          /* device/<type>/<id> (relative to our home) */
     char otherend[128];         /* the backend's absolute path */
     domid_t otherend_id;
     XenbusState otherend_state; /* last seen; refreshed by the watch */
+    struct waitq otherend_wq;   /* woken when the watch has refreshed it */
 };
 
 /* The ids present under device/<type>: one malloc'd block, like xs_directory. */
@@ -33,7 +34,10 @@ int xenbus_list_devices(const char *type, char ***ids, unsigned int *n);
 int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *id);
 void xenbus_device_release(struct xenbus_device *dev);
 int xenbus_switch_state(struct xenbus_device *dev, XenbusState state);
-/* Wait until the backend's state is one of the `mask` bits (1 << state). */
+/*
+ * Wait until the backend's state is one of the `mask` bits (1 << state):
+ * 0, or -ETIMEDOUT; either way *seen is the state last seen.
+ */
 int xenbus_wait_otherend(struct xenbus_device *dev, uint32_t mask, stime_t timeout_ns,
                          XenbusState *seen);
 const char *xenbus_state_name(XenbusState state);

@@ -30,7 +30,7 @@ int xs_rm(xs_tx_t tx, const char *path);
 /* *names is one malloc'd block: an array of n pointers, then the strings. */
 int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n);
 
-/* Read an unsigned decimal value; -EINVAL if the text is not one. */
+/* Read a number (parse_u64: decimal, or 0x hex); -EINVAL if the text is not one. */
 int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value);
 
 int xs_transaction_start(xs_tx_t *tx);
@@ -43,12 +43,6 @@ typedef void (*xs_watch_fn)(const char *path, void *data);
  * xenstored fires every new watch) and on every change under path. */
 int xs_watch(const char *path, xs_watch_fn fn, void *data);
 int xs_unwatch(const char *path, xs_watch_fn fn, void *data);
-
-/* Statistics for tests. */
-struct xs_stats {
-    unsigned long requests, replies, watch_events, errors, ring_errors;
-};
-void xs_get_stats(struct xs_stats *out);
 
 /* Map xenstored's error text ("ENOENT") to -errno; -EIO if unknown. */
 int xs_error_to_errno(const char *text);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <minnow/blkfront.h>
+#include <minnow/blkfront_testhooks.h>
 #include <minnow/console.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>

@@ -6,13 +6,12 @@
 #include <arch/hypercall.h>
 
 static volatile unsigned loopback_hits;
-static struct thread *loopback_waiter;
+static struct waitq loopback_wq = WAITQ_INIT;
 
 static void loopback_handler(evtchn_port_t port, void *data)
 {
     loopback_hits++;
-    if (loopback_waiter)
-        thread_wake(loopback_waiter);
+    waitq_wake_all(&loopback_wq);
 }
 
 /*
@@ -40,18 +39,14 @@ GUEST_TEST(evtchn_loopback, 0)
     TEST_ASSERT(loopback_hits == 0, "handler ran while masked");
 
     /* Unmasking delivers the pending event. */
-    loopback_waiter = current_thread();
     evtchn_unmask(b);
-    stime_t deadline = monotonic_ns() + 100 * NSEC_PER_MSEC;
-    while (loopback_hits == 0 && monotonic_ns() < deadline)
-        thread_yield();
+    wait_event_timeout(&loopback_wq, loopback_hits != 0, 100 * NSEC_PER_MSEC);
     TEST_ASSERT(loopback_hits == 1, "hits after unmask: %u", loopback_hits);
 
     /* And a second send while unmasked arrives too. */
     evtchn_notify(a);
-    wait_until(loopback_hits == 2 || monotonic_ns() > deadline);
+    wait_event_timeout(&loopback_wq, loopback_hits >= 2, 100 * NSEC_PER_MSEC);
     TEST_ASSERT(loopback_hits == 2, "hits after second send: %u", loopback_hits);
-    loopback_waiter = NULL;
 
     evtchn_close(b);
     evtchn_close(a);

@@ -2,8 +2,8 @@
  * xenbus against a real backend: with a disk in the domU's config
  * (tests/toolstack), Linux blkback publishes its state and minnow's
  * frontend node.  This checks discovery and the backend state machine up
- * to InitWait, then closes the device again.  A blkfront proper is
- * roadmap work.
+ * to InitWait, then closes the device again (test_blkfront.c goes on to
+ * connect and move data).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -33,26 +33,15 @@ static void test_empty_and_null(void **state)
     assert_null(cmdline_get(""));
 }
 
+/* The parsing itself is test_parse.c's: here only that the value is found. */
 static void test_sizes(void **state)
 {
     uint64_t v;
-    assert_int_equal(parse_size("64M", &v), 0);
-    assert_int_equal(v, 64ULL << 20);
-    assert_int_equal(parse_size("0x1000", &v), 0);
-    assert_int_equal(v, 0x1000);
-    assert_int_equal(parse_size("2T", &v), 0);
-    assert_int_equal(v, 2ULL << 40);
-    assert_int_equal(parse_size("512k", &v), 0);
-    assert_int_equal(v, 512 << 10);
-    assert_int_equal(parse_size("", &v), -EINVAL);
-    assert_int_equal(parse_size("12Q", &v), -EINVAL);
-    assert_int_equal(parse_size("0x", &v), -EINVAL);
-    assert_int_equal(parse_size("M", &v), -EINVAL);
-    assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
-    assert_int_equal(parse_size("17179869184G", &v), -EINVAL);   /* 2^34 G overflows */
-    cmdline_init("mem=1G bad=zz");
+    cmdline_init("mem=1G bad=zz p=0x1000");
     assert_int_equal(cmdline_get_size("mem", &v), 0);
     assert_int_equal(v, 1ULL << 30);
+    assert_int_equal(cmdline_get_size("p", &v), 0);
+    assert_int_equal(v, 0x1000);
     assert_int_equal(cmdline_get_size("bad", &v), -EINVAL);
     assert_int_equal(cmdline_get_size("none", &v), -ENOENT);
 }
@@ -60,13 +49,48 @@ static void test_sizes(void **state)
 static void test_lists(void **state)
 {
     cmdline_init("tests=boot,traps,p2m_self");
-    assert_true(cmdline_list_contains("tests", "traps", false));
-    assert_true(cmdline_list_contains("tests", "p2m_self", false));
-    assert_false(cmdline_list_contains("tests", "p2m", false));
-    assert_false(cmdline_list_contains("tests", "boo", false));
+    const char *tests = cmdline_get("tests");
+    assert_true(cmdline_list_contains(tests, "boot"));
+    assert_true(cmdline_list_contains(tests, "traps"));
+    assert_true(cmdline_list_contains(tests, "p2m_self"));
+    assert_false(cmdline_list_contains(tests, "p2m"));
+    assert_false(cmdline_list_contains(tests, "boo"));
+    assert_false(cmdline_list_contains(tests, "traps,p2m_self"));
+    assert_false(cmdline_list_contains(tests, ""));
     cmdline_init("tests=all");
-    assert_true(cmdline_list_contains("tests", "anything", true));
-    assert_false(cmdline_list_contains("tests", "anything", false));
+    assert_true(cmdline_list_contains(cmdline_get("tests"), "all"));
+    assert_false(cmdline_list_contains(cmdline_get("tests"), "anything"));
+}
+
+/* Every item in order, empty ones included: "a,,b," is a, "", b, "". */
+static void test_list_items(void **state)
+{
+    static const struct {
+        const char *list;
+        const char *items;          /* each item in brackets */
+    } cases[] = {
+        { "boot,traps", "[boot][traps]" },
+        { "one", "[one]" },
+        { "", "[]" },
+        { "a,,b,", "[a][][b][]" },
+        { ",", "[][]" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *list = cases[i].list, *item;
+        char joined[64] = "";
+        size_t len;
+
+        while (cmdline_list_next(&list, &item, &len)) {
+            assert_true(strlen(joined) + len + 2 < sizeof(joined));
+            strcat(joined, "[");
+            strncat(joined, item, len);
+            strcat(joined, "]");
+        }
+        assert_string_equal(joined, cases[i].items);
+        assert_false(cmdline_list_next(&list, &item, &len));   /* stays used up */
+    }
+    assert_true(cmdline_list_contains("a,,b", ""));
 }
 
 static void test_too_many_words(void **state)
@@ -98,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_null),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_list_items),
         cmocka_unit_test(test_too_many_words),
         cmocka_unit_test(test_overlong_line_is_truncated_not_overrun),
     };

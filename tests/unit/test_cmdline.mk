@@ -1,1 +1,1 @@
-test_cmdline_SRCS := kernel/cmdline.c
+test_cmdline_SRCS := kernel/cmdline.c kernel/parse.c

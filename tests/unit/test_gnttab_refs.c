@@ -6,16 +6,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <minnow/gnttab.h>
+#include "drivers/xen/gnttab_refs.h"
 #include "host_console.h"
 
 #define NR 64
 static grant_ref_t storage[NR];
-static struct gnt_refs refs;
+static struct gnttab_refs refs;
 
 static int setup(void **state)
 {
-    gnt_refs_init(&refs, storage, NR);
+    gnttab_refs_init(&refs, storage, NR);
     return 0;
 }
 
@@ -26,33 +26,33 @@ static void test_reserved_refs_are_never_handed_out(void **state)
     bool seen[NR] = { false };
 
     assert_int_equal(refs.free, NR - GNTTAB_NR_RESERVED_ENTRIES);
-    while (gnt_refs_get(&refs, &r) == 0) {
+    while (gnttab_refs_get(&refs, &r) == 0) {
         assert_true(r >= GNTTAB_NR_RESERVED_ENTRIES && r < NR);
         assert_false(seen[r]);
         seen[r] = true;
         n++;
     }
     assert_int_equal(n, NR - GNTTAB_NR_RESERVED_ENTRIES);
-    assert_int_equal(gnt_refs_get(&refs, &r), -ENOSPC);
+    assert_int_equal(gnttab_refs_get(&refs, &r), -ENOSPC);
     assert_int_equal(refs.free, 0);
 }
 
 static void test_put_then_get_reuses(void **state)
 {
     grant_ref_t a, b;
-    assert_int_equal(gnt_refs_get(&refs, &a), 0);
-    gnt_refs_put(&refs, a);
-    assert_int_equal(gnt_refs_get(&refs, &b), 0);
+    assert_int_equal(gnttab_refs_get(&refs, &a), 0);
+    gnttab_refs_put(&refs, a);
+    assert_int_equal(gnttab_refs_get(&refs, &b), 0);
     assert_int_equal(a, b);
 }
 
 static void test_double_put_panics(void **state)
 {
     grant_ref_t a;
-    assert_int_equal(gnt_refs_get(&refs, &a), 0);
-    gnt_refs_put(&refs, a);
+    assert_int_equal(gnttab_refs_get(&refs, &a), 0);
+    gnttab_refs_put(&refs, a);
     if (HOST_EXPECT_PANIC()) {
-        gnt_refs_put(&refs, a);
+        gnttab_refs_put(&refs, a);
         fail_msg("double put accepted");
     }
     HOST_END_EXPECT_PANIC();
@@ -63,11 +63,11 @@ static void test_double_put_of_the_last_free_ref_panics(void **state)
 {
     grant_ref_t r;
     volatile grant_ref_t last = 0;
-    while (gnt_refs_get(&refs, &r) == 0)
+    while (gnttab_refs_get(&refs, &r) == 0)
         last = r;
-    gnt_refs_put(&refs, last);      /* now the only (and last) free ref */
+    gnttab_refs_put(&refs, last);      /* now the only (and last) free ref */
     if (HOST_EXPECT_PANIC()) {
-        gnt_refs_put(&refs, last);
+        gnttab_refs_put(&refs, last);
         fail_msg("double put of the list's tail accepted");
     }
     HOST_END_EXPECT_PANIC();
@@ -76,12 +76,12 @@ static void test_double_put_of_the_last_free_ref_panics(void **state)
 static void test_reserved_and_out_of_range_put_panic(void **state)
 {
     if (HOST_EXPECT_PANIC()) {
-        gnt_refs_put(&refs, 3);
+        gnttab_refs_put(&refs, 3);
         fail_msg("reserved ref accepted");
     }
     HOST_END_EXPECT_PANIC();
     if (HOST_EXPECT_PANIC()) {
-        gnt_refs_put(&refs, NR);
+        gnttab_refs_put(&refs, NR);
         fail_msg("out-of-range ref accepted");
     }
     HOST_END_EXPECT_PANIC();
@@ -93,11 +93,11 @@ static void test_random_get_put_keeps_count(void **state)
     unsigned nheld = 0;
     srand(11);
     for (int i = 0; i < 100000; i++) {
-        if (rand() % 2 && gnt_refs_get(&refs, &held[nheld]) == 0) {
+        if (rand() % 2 && gnttab_refs_get(&refs, &held[nheld]) == 0) {
             nheld++;
         } else if (nheld) {
             unsigned k = rand() % nheld;
-            gnt_refs_put(&refs, held[k]);
+            gnttab_refs_put(&refs, held[k]);
             held[k] = held[--nheld];
         }
         assert_int_equal(refs.free + nheld, NR - GNTTAB_NR_RESERVED_ENTRIES);
