@@ -55,7 +55,4 @@ void test_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         }                                                                    \
     } while (0)
 
-/* Run the tests selected on the command line; returns the exit status. */
-int run_guest_tests(const char *selection);
-
 #endif
