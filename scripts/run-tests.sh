@@ -55,23 +55,25 @@ if want host; then
 fi
 
 # ---- in-guest tests ---------------------------------------------------------
-# runs.conf: NAME | run-dom0.sh options | minnow command line | expected status
+# runs.conf: NAME | run-dom0.sh options | minnow command line | provides
 run_guest() {
-    local name=$1 opts=$2 args=$3 expect=$4
+    local name=$1 opts=$2 args=$3 provides=$4
     local log="$logs/guest-$name.log"
     # shellcheck disable=SC2086
     scripts/run-dom0.sh --log "$log" $opts "$build/minnow-test" $args
     local rc=$?
     local lines
     lines=$(tr -d '\r' <"$log" | grep -a -o 'TEST [A-Za-z0-9_]*: \(PASS\|FAIL\|SKIP\).*')
-    if [ "$expect" = crash ]; then
+    if [ "$provides" = crash ]; then
         # The named test must be reported as FAIL with the trap's rip and cr2,
         # and the run must end with the panic status.
-        if [ $rc -eq 3 ] && echo "$lines" | grep -q ': FAIL fatal trap .*rip=0x[0-9a-f]* cr2='; then
+        local test=${args##*tests=}
+        test=${test%% *}
+        if [ $rc -eq 3 ] && echo "$lines" | grep -q "^TEST $test: FAIL fatal trap .*rip=0x[0-9a-f]* cr2="; then
             count pass "guest $name"
             echo "guest $name: PASS (reported: $(echo "$lines" | head -1))"
         else
-            count fail "guest $name" "expected a reported fatal trap, rc=$rc (log $log)"
+            count fail "guest $name" "expected $test's fatal trap reported as its FAIL, rc=$rc (log $log)"
         fi
         return
     fi
@@ -91,11 +93,11 @@ run_guest() {
 
 if want guest; then
     trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
-    while IFS='|' read -r name opts args expect; do
+    while IFS='|' read -r name opts args provides; do
         name=$(trim "$name")
         case "$name" in ''|\#*) continue ;; esac
         [ -n "${GUEST_RUN:-}" ] && [ "$GUEST_RUN" != "$name" ] && continue
-        run_guest "$name" "$(trim "$opts")" "$(trim "$args")" "$(trim "$expect")"
+        run_guest "$name" "$(trim "$opts")" "$(trim "$args")" "$(trim "$provides")"
     done < tests/guest/runs.conf
 fi
 
