@@ -1,6 +1,8 @@
 #!/bin/bash
 # Run every test minnow has and print one closing line: "N passed, M failed".
 #
+#   tree checks        the runs against the tests' declared needs
+#                      (scripts/check-runs-conf.sh and its self-test)
 #   host unit tests    build/host/tests/test_*      (cmocka, TAP output)
 #   in-guest tests     minnow booted as dom0 under Xen in QEMU, one run per
 #                      machine shape in tests/guest/runs.conf (TEST lines)
@@ -9,8 +11,9 @@
 #   toolstack checks   Linux dom0 + xl against minnow domUs (CHECK lines),
 #                      if scripts/run-toolstack.sh is present
 #
-# Environment: ONLY=host|guest|toolstack|fuzz runs one group; GUEST_RUN=name
-# runs one line of runs.conf.  Logs go to build/logs/.
+# Environment: ONLY=host|guest|toolstack|fuzz runs one group (host: the tree
+# checks and the unit tests; guest starts with the runs.conf check too);
+# GUEST_RUN=name runs one line of runs.conf.  Logs go to build/logs/.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -30,6 +33,35 @@ count() {   # count <pass|fail> <name> <detail...>
 }
 
 want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+
+# check NAME LOG COMMAND...: one case, passed when COMMAND exits 0.
+check() {
+    local name=$1 log=$2; shift 2
+    if "$@" >"$log" 2>&1; then
+        count pass "$name"
+        echo "$name: PASS ($(tail -n1 "$log"))"
+    else
+        count fail "$name" "(log $log)"
+        sed 's/^/  /' "$log"
+    fi
+}
+
+# ---- tree checks ------------------------------------------------------------
+if want host || want guest; then
+    check "check-runs-conf" "$logs/check-runs-conf.log" scripts/check-runs-conf.sh
+fi
+if want host; then
+    scripts/check-runs-conf.sh --self-test >"$logs/check-runs-conf-self-test.log" 2>&1
+    while read -r line; do
+        case "$line" in
+            "SELFTEST "*": PASS"*) count pass "${line%%:*}" ;;
+            "SELFTEST "*": FAIL"*) count fail "$line" ;;
+        esac
+    done <"$logs/check-runs-conf-self-test.log"
+    grep -q '^SELFTEST .*: \(PASS\|FAIL\)' "$logs/check-runs-conf-self-test.log" ||
+        count fail "check-runs-conf self-test" "printed no SELFTEST line (log $logs/check-runs-conf-self-test.log)"
+    tail -n1 "$logs/check-runs-conf-self-test.log" | sed 's/^SELFTEST:/check-runs-conf self-test:/'
+fi
 
 # ---- host unit tests --------------------------------------------------------
 if want host; then
