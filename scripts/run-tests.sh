@@ -2,7 +2,9 @@
 # Run every test minnow has and print one closing line: "N passed, M failed".
 #
 #   tree checks        the runs against the tests' declared needs
-#                      (scripts/check-runs-conf.sh and its self-test)
+#                      (scripts/check-runs-conf.sh and its self-test), the
+#                      layers (scripts/check-layers.sh), and no test code
+#                      in the product image build/minnow
 #   host unit tests    build/host/tests/test_*      (cmocka, TAP output)
 #   in-guest tests     minnow booted as dom0 under Xen in QEMU, one run per
 #                      machine shape in tests/guest/runs.conf (TEST lines)
@@ -47,6 +49,14 @@ check() {
 }
 
 # ---- tree checks ------------------------------------------------------------
+# Test code the product image must not carry (it lives in build/minnow-test):
+# nm symbol patterns, one case each.
+forbidden_in_product=(
+    guest_test          # tests/guest/: the GUEST_TEST table and bodies
+    xs_probe            # tests/guest/xs_probe.c: the toolstack's xenstore round trip
+    blkfront_test_      # blkfront's test hooks: injected responses, unchecked reads
+)
+
 if want host || want guest; then
     check "check-runs-conf" "$logs/check-runs-conf.log" scripts/check-runs-conf.sh
 fi
@@ -61,6 +71,18 @@ if want host; then
     grep -q '^SELFTEST .*: \(PASS\|FAIL\)' "$logs/check-runs-conf-self-test.log" ||
         count fail "check-runs-conf self-test" "printed no SELFTEST line (log $logs/check-runs-conf-self-test.log)"
     tail -n1 "$logs/check-runs-conf-self-test.log" | sed 's/^SELFTEST:/check-runs-conf self-test:/'
+    check "check-layers" "$logs/check-layers.log" scripts/check-layers.sh "$build"
+    for pattern in "${forbidden_in_product[@]}"; do
+        found=$(nm "$build/minnow" | awk '{ print $NF }' | grep -E -- "$pattern" | head -n3 | tr '\n' ' ')
+        if [ ! -s "$build/minnow" ]; then
+            count fail "product image: $pattern" "no $build/minnow (run make)"
+        elif [ -n "$found" ]; then
+            count fail "product image: $pattern" "$build/minnow has test symbols: $found..."
+        else
+            count pass "product image: $pattern"
+            echo "product image: no $pattern symbol in $build/minnow"
+        fi
+    done
 fi
 
 # ---- host unit tests --------------------------------------------------------
