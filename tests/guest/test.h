@@ -24,9 +24,9 @@
  * What a test needs of its run is declared in its GUEST_TEST line.  Tests
  * that need nothing make up `tests=all`; a test that needs something runs
  * only when named, by a run that provides it: a line of
- * tests/guest/runs.conf (its `provides` column) or a toolstack check (its
- * `# provides:` line).  scripts/check-runs-conf.sh holds every run to
- * this, and `make test` runs it.  The needs:
+ * tests/guest/runs.conf (its `provides` column), a toolstack check or a
+ * scripts/bench-*.sh (their `# provides:` line).  scripts/check-runs-conf.sh
+ * holds every run to this, and `make test` runs it.  The needs:
  *
  *   TEST_CRASHES
  *       the test ends the run in a fatal trap on purpose; its run
