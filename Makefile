@@ -5,7 +5,8 @@
 #   make run        boot minnow as dom0 under Xen in QEMU and show its boot
 #   make run-domu   boot Xen + Linux dom0 + xl, start minnow as a domU, show
 #                   its console (DOMU_ARGS="...", DOMU_SECS=60)
-#   make test       host unit tests + in-guest tests (+ toolstack checks)
+#   make test       tree checks (runs.conf, layers, no tests in build/minnow),
+#                   host unit tests, in-guest tests (+ toolstack checks)
 #   make bench      benchmarks
 #
 # Everything goes to build/.  The first build also builds newlib (mk/newlib.mk).

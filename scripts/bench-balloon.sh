@@ -6,6 +6,8 @@
 # The host-side numbers (the Xen model) come from build/host/bench/bench_balloon.
 #
 #   scripts/bench-balloon.sh        (make bench calls it through run-bench.sh)
+#
+# provides: dom0-balloon-headroom
 set -u
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}

@@ -9,6 +9,7 @@
 #     --timeout SEC     wall-clock deadline; QEMU is killed by PID (default 60)
 #     --log FILE        serial log (default build/logs/dom0-<pid>.log)
 #     --xen-args ARGS   extra Xen command-line options
+#     -h, --help        this text
 #
 # Exit status: 0 success (or all tests skipped), 1 test failure, 2 test
 # error, 3 panic/fatal trap, 4 QEMU ended some other way, 124 deadline hit.
@@ -24,12 +25,13 @@ while [ $# -gt 0 ]; do
         --timeout) timeout=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
         --xen-args) xen_args=$2; shift 2 ;;
+        -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) shift; break ;;
         -*) echo "run-dom0: unknown option $1" >&2; exit 4 ;;
         *) break ;;
     esac
 done
-[ $# -ge 1 ] || { echo "usage: $0 [options] KERNEL [args...]" >&2; exit 4; }
+[ $# -ge 1 ] || { echo "usage: $0 [options] KERNEL [args...] (--help lists the options)" >&2; exit 4; }
 kernel=$1; shift
 args="$*"
 

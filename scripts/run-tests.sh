@@ -1,6 +1,10 @@
 #!/bin/bash
 # Run every test minnow has and print one closing line: "N passed, M failed".
 #
+#   tree checks        the runs against the tests' declared needs
+#                      (scripts/check-runs-conf.sh and its self-test), the
+#                      layers (scripts/check-layers.sh), and no test code
+#                      in the product image build/minnow
 #   host unit tests    build/host/tests/test_*      (cmocka, TAP output)
 #   in-guest tests     minnow booted as dom0 under Xen in QEMU, one run per
 #                      machine shape in tests/guest/runs.conf (TEST lines)
@@ -9,8 +13,9 @@
 #   toolstack checks   Linux dom0 + xl against minnow domUs (CHECK lines),
 #                      if scripts/run-toolstack.sh is present
 #
-# Environment: ONLY=host|guest|toolstack|fuzz runs one group; GUEST_RUN=name
-# runs one line of runs.conf.  Logs go to build/logs/.
+# Environment: ONLY=host|guest|toolstack|fuzz runs one group (host: the tree
+# checks and the unit tests; guest starts with the runs.conf check too);
+# GUEST_RUN=name runs one line of runs.conf.  Logs go to build/logs/.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -31,8 +36,58 @@ count() {   # count <pass|fail> <name> <detail...>
 
 want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
 
-# ---- docs/map.md matches the tree, and its checker fails on a broken copy ---
-want host && for a in "" --self-test; do l="$logs/check-map$a.log"; if scripts/check-map.sh $a >"$l" 2>&1; then count pass "check-map $a"; tail -1 "$l"; else count fail "check-map $a" "(log $l):"; tail -5 "$l"; fi; done
+# check NAME LOG COMMAND...: one case, passed when COMMAND exits 0.
+check() {
+    local name=$1 log=$2; shift 2
+    if "$@" >"$log" 2>&1; then
+        count pass "$name"
+        echo "$name: PASS ($(tail -n1 "$log"))"
+    else
+        count fail "$name" "(log $log)"
+        sed 's/^/  /' "$log"
+    fi
+}
+
+# ---- tree checks ------------------------------------------------------------
+# Test code the product image must not carry (it lives in build/minnow-test):
+# nm symbol patterns, one case each.
+forbidden_in_product=(
+    guest_test          # tests/guest/: the GUEST_TEST table and bodies
+    xs_probe            # tests/guest/xs_probe.c: the toolstack's xenstore round trip
+    blkfront_test_      # blkfront's test hooks: injected responses, unchecked reads
+)
+
+if want host || want guest; then
+    check "check-runs-conf" "$logs/check-runs-conf.log" scripts/check-runs-conf.sh
+fi
+if want host; then
+    scripts/check-runs-conf.sh --self-test >"$logs/check-runs-conf-self-test.log" 2>&1
+    while read -r line; do
+        case "$line" in
+            "SELFTEST "*": PASS"*) count pass "${line%%:*}" ;;
+            "SELFTEST "*": FAIL"*) count fail "$line" ;;
+        esac
+    done <"$logs/check-runs-conf-self-test.log"
+    grep -q '^SELFTEST .*: \(PASS\|FAIL\)' "$logs/check-runs-conf-self-test.log" ||
+        count fail "check-runs-conf self-test" "printed no SELFTEST line (log $logs/check-runs-conf-self-test.log)"
+    tail -n1 "$logs/check-runs-conf-self-test.log" | sed 's/^SELFTEST:/check-runs-conf self-test:/'
+    check "check-layers" "$logs/check-layers.log" scripts/check-layers.sh "$build"
+    # docs/map.md matches the tree, and its checker fails on a broken copy.
+    check "check-map" "$logs/check-map.log" scripts/check-map.sh
+    check "check-map self-test" "$logs/check-map-self-test.log" scripts/check-map.sh --self-test
+    for pattern in "${forbidden_in_product[@]}"; do
+        found=$(nm "$build/minnow" | awk '{ print $NF }' | grep -E -- "$pattern" | head -n3 | tr '\n' ' ')
+        if [ ! -s "$build/minnow" ]; then
+            count fail "product image: $pattern" "no $build/minnow (run make)"
+        elif [ -n "$found" ]; then
+            count fail "product image: $pattern" "$build/minnow has test symbols: $found..."
+        else
+            count pass "product image: $pattern"
+            echo "product image: no $pattern symbol in $build/minnow"
+        fi
+    done
+fi
+
 
 # ---- host unit tests --------------------------------------------------------
 if want host; then
@@ -58,23 +113,25 @@ if want host; then
 fi
 
 # ---- in-guest tests ---------------------------------------------------------
-# runs.conf: NAME | run-dom0.sh options | minnow command line | expected status
+# runs.conf: NAME | run-dom0.sh options | minnow command line | provides
 run_guest() {
-    local name=$1 opts=$2 args=$3 expect=$4
+    local name=$1 opts=$2 args=$3 provides=$4
     local log="$logs/guest-$name.log"
     # shellcheck disable=SC2086
     scripts/run-dom0.sh --log "$log" $opts "$build/minnow-test" $args
     local rc=$?
     local lines
     lines=$(tr -d '\r' <"$log" | grep -a -o 'TEST [A-Za-z0-9_]*: \(PASS\|FAIL\|SKIP\).*')
-    if [ "$expect" = crash ]; then
+    if [ "$provides" = crash ]; then
         # The named test must be reported as FAIL with the trap's rip and cr2,
         # and the run must end with the panic status.
-        if [ $rc -eq 3 ] && echo "$lines" | grep -q ': FAIL fatal trap .*rip=0x[0-9a-f]* cr2='; then
+        local test=${args##*tests=}
+        test=${test%% *}
+        if [ $rc -eq 3 ] && echo "$lines" | grep -q "^TEST $test: FAIL fatal trap .*rip=0x[0-9a-f]* cr2="; then
             count pass "guest $name"
             echo "guest $name: PASS (reported: $(echo "$lines" | head -1))"
         else
-            count fail "guest $name" "expected a reported fatal trap, rc=$rc (log $log)"
+            count fail "guest $name" "expected $test's fatal trap reported as its FAIL, rc=$rc (log $log)"
         fi
         return
     fi
@@ -94,11 +151,11 @@ run_guest() {
 
 if want guest; then
     trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
-    while IFS='|' read -r name opts args expect; do
+    while IFS='|' read -r name opts args provides; do
         name=$(trim "$name")
         case "$name" in ''|\#*) continue ;; esac
         [ -n "${GUEST_RUN:-}" ] && [ "$GUEST_RUN" != "$name" ] && continue
-        run_guest "$name" "$(trim "$opts")" "$(trim "$args")" "$(trim "$expect")"
+        run_guest "$name" "$(trim "$opts")" "$(trim "$args")" "$(trim "$provides")"
     done < tests/guest/runs.conf
 fi
 

@@ -46,69 +46,53 @@ static void report_fatal(const struct cpu_regs *regs, uint64_t cr2)
     running = NULL;
 }
 
-static bool name_in_list(const char *list, const char *name)
+/* Named in tests=, or tests=all and the test needs nothing of its run. */
+static bool selected(const struct guest_test *t, const char *list)
 {
-    size_t n = strlen(name);
+    return cmdline_list_contains(list, t->name) ||
+           (!t->needs && cmdline_list_contains(list, "all"));
+}
 
-    while (*list) {
-        const char *end = strchr(list, ',');
-        size_t len = end ? (size_t)(end - list) : strlen(list);
-        if (len == n && strncmp(list, name, n) == 0)
+static bool test_exists(const char *name, size_t len)
+{
+    for (const struct guest_test *t = __start_guest_tests; t < __stop_guest_tests; t++)
+        if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
             return true;
-        if (!end)
-            break;
-        list = end + 1;
-    }
     return false;
 }
 
-static bool selected(const struct guest_test *t, const char *selection)
+/* Every name in tests= must be a test (or `all`), or the run is an ERROR. */
+static bool selection_valid(const char *list)
 {
-    if (name_in_list(selection, t->name))
-        return true;
-    return !(t->flags & TEST_OFF_BY_DEFAULT) && name_in_list(selection, "all");
-}
+    const char *name;
+    size_t len;
 
-/* Every name in the selection must exist, or the run is an ERROR. */
-static bool selection_valid(const char *selection)
-{
-    char name[64];
-    const char *p = selection;
-
-    while (*p) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        bool found = len == 3 && strncmp(p, "all", 3) == 0;
-
-        if (len >= sizeof(name))
-            len = sizeof(name) - 1;
-        memcpy(name, p, len);
-        name[len] = '\0';
-        for (const struct guest_test *t = __start_guest_tests; !found && t < __stop_guest_tests; t++)
-            found = strcmp(t->name, name) == 0;
-        if (!found) {
-            printk("tests: no test named '%s'\n", name);
+    while (cmdline_list_next(&list, &name, &len)) {
+        if (len == 0 && !list)
+            break;                      /* a trailing comma names nothing */
+        if (!(len == 3 && strncmp(name, "all", 3) == 0) && !test_exists(name, len)) {
+            printk("tests: no test named '%.*s'\n", (int)len, name);
             return false;
         }
-        if (!end)
-            break;
-        p = end + 1;
     }
     return true;
 }
 
-int run_guest_tests(const char *selection)
+/* Run the tests selected by tests=; returns the exit status. */
+static int run_guest_tests(void)
 {
     static const char *const names[] = { "PASS", "FAIL", "SKIP" };
     unsigned passed = 0, failed = 0, skipped = 0;
 
+    const char *list = cmdline_get("tests");
+
     fatal_trap_hook = report_fatal;
-    if (!selection_valid(selection)) {
+    if (!selection_valid(list)) {
         printk("Test result: ERROR\n");
         return EXIT_ERROR_STATUS;
     }
     for (const struct guest_test *t = __start_guest_tests; t < __stop_guest_tests; t++) {
-        if (!selected(t, selection))
+        if (!selected(t, list))
             continue;
         detail[0] = '\0';
         running = t;
@@ -147,10 +131,8 @@ int run_guest_tests(const char *selection)
  */
 int app_main(void)
 {
-    const char *tests = cmdline_get("tests");
-
-    if (tests)
-        return run_guest_tests(tests);
+    if (cmdline_has("tests"))
+        return run_guest_tests();
     if (cmdline_has("xenstore_test") && xenstore_available())
         xs_probe_start();
     return control_wait_for_toolstack();

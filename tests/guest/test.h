@@ -7,11 +7,40 @@
  *       return TEST_PASS;
  *   }
  *
- * Each test prints one line `TEST <name>: PASS|FAIL|SKIP <detail>`; the run
- * ends with `Test result: SUCCESS|FAILURE|ERROR|SKIP` and an exit status the
- * harness reads.  Tests are chosen with `tests=all` or `tests=a,b,c` on the
- * command line; tests flagged TEST_OFF_BY_DEFAULT (deliberate crashes) run
- * only when named.
+ * Tests are chosen on minnow's command line with `tests=a,b,c` or
+ * `tests=all`.  Each prints one line `TEST <name>: PASS|FAIL|SKIP <detail>`
+ * and the run ends with `Test result: SUCCESS|FAILURE|ERROR|SKIP` and an
+ * exit status the harness reads.  The words mean what they mean in XTF
+ * (most severe first; the most severe one is the run's result):
+ *
+ *   Failure  a bug in the code under test: a TEST_ASSERT that did not hold,
+ *            or a fatal trap or panic inside a test.
+ *   Error    a bug in the test or its environment: tests= names no test,
+ *            or selects nothing.
+ *   Skip     the machine lacks what the test tests (no xenstore as dom0,
+ *            no vbd); the run is SKIP when every test skipped.
+ *   Success  every test passed or skipped, and one passed at least.
+ *
+ * What a test needs of its run is declared in its GUEST_TEST line.  Tests
+ * that need nothing make up `tests=all`; a test that needs something runs
+ * only when named, by a run that provides it: a line of
+ * tests/guest/runs.conf (its `provides` column), a toolstack check or a
+ * scripts/bench-*.sh (their `# provides:` line).  scripts/check-runs-conf.sh
+ * holds every run to this, and `make test` runs it.  The needs:
+ *
+ *   TEST_CRASHES
+ *       the test ends the run in a fatal trap on purpose; its run
+ *       (`provides crash`) names it alone and must end with its FAIL report.
+ *   TEST_NEEDS("dom0-balloon-headroom")
+ *       minnow as dom0 with room to balloon both ways: Xen's maximum
+ *       reservation above the boot size (run-dom0.sh --dom0-max larger than
+ *       --dom0-mem).  The test moves boot memory through the balloon,
+ *       after which tests=all's boot-state checks would rightly fail.
+ *   TEST_NEEDS("disk")
+ *       minnow as a domU with a disk served by Linux blkback.
+ *   TEST_NEEDS("xl-save-restore")
+ *       minnow as a domU with a disk, which the toolstack saves and
+ *       restores while the test runs (it prints when to).
  */
 #ifndef MINNOW_TEST_H
 #define MINNOW_TEST_H
@@ -20,19 +49,21 @@
 
 enum test_result { TEST_PASS, TEST_FAIL, TEST_SKIP };
 
-#define TEST_OFF_BY_DEFAULT  (1u << 0)
+#define TEST_NEEDS(need)  (need)
+#define TEST_CRASHES      TEST_NEEDS("crash")
 
 struct guest_test {
     const char *name;
     enum test_result (*fn)(void);
-    unsigned int flags;
+    const char *needs;          /* NULL: part of tests=all */
 };
 
-#define GUEST_TEST(name_, flags_)                                            \
+/* needs_ is 0 or one of the needs above. */
+#define GUEST_TEST(name_, needs_)                                            \
     static enum test_result guest_test_fn_##name_(void);                     \
     static const struct guest_test guest_test_##name_                        \
         __attribute__((used, section("guest_tests"), aligned(8))) =         \
-        { #name_, guest_test_fn_##name_, (flags_) };                         \
+        { #name_, guest_test_fn_##name_, (needs_) };                         \
     static enum test_result guest_test_fn_##name_(void)
 
 /* Record the detail text printed after PASS/FAIL/SKIP. */
@@ -54,8 +85,5 @@ void test_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
             return TEST_SKIP;                                                \
         }                                                                    \
     } while (0)
-
-/* Run the tests selected on the command line; returns the exit status. */
-int run_guest_tests(const char *selection);
 
 #endif

@@ -146,7 +146,7 @@ GUEST_TEST(balloon_cmdline_target, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(balloon_down_up, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(balloon_down_up, TEST_NEEDS("dom0-balloon-headroom"))
 {
     static xen_pfn_t went[2 * STEP_PAGES];
     struct balloon_stats st0, st;
@@ -232,7 +232,7 @@ GUEST_TEST(balloon_down_up, TEST_OFF_BY_DEFAULT)
 }
 
 /* Past the boot max_pfn, if Xen's maximum reservation leaves room. */
-GUEST_TEST(balloon_grow, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(balloon_grow, TEST_NEEDS("dom0-balloon-headroom"))
 {
     struct balloon_stats st0, st;
     enum test_result r = start_balloon();
@@ -285,7 +285,7 @@ GUEST_TEST(balloon_grow, TEST_OFF_BY_DEFAULT)
 }
 
 /* A target below the minimum is clamped; the balloon never crosses it. */
-GUEST_TEST(balloon_min_clamp, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(balloon_min_clamp, TEST_NEEDS("dom0-balloon-headroom"))
 {
     struct balloon_stats st0, st;
     enum test_result r = start_balloon();
@@ -331,7 +331,7 @@ static uint64_t move_us(uint64_t pages, const char **err)
     return (monotonic_ns() - t0) / NSEC_PER_USEC;
 }
 
-GUEST_TEST(balloon_bench, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(balloon_bench, TEST_NEEDS("dom0-balloon-headroom"))
 {
     static const unsigned int batches[] = { 64, 512, 2048 };
     struct balloon_stats st0, a, b, c;

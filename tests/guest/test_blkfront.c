@@ -81,7 +81,7 @@ static enum test_result get_disk(struct blkfront_dev **dev)
             return r_;                                                       \
     } while (0)
 
-GUEST_TEST(blkfront_connect, 0)
+GUEST_TEST(blkfront_connect, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
 
@@ -98,7 +98,7 @@ GUEST_TEST(blkfront_connect, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_read, 0)
+GUEST_TEST(blkfront_read, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     struct blkfront_stats before, after;
@@ -129,7 +129,7 @@ GUEST_TEST(blkfront_read, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_write_readback, 0)
+GUEST_TEST(blkfront_write_readback, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     uint8_t edge_before[2][SECTOR], edge_after[2][SECTOR];
@@ -167,7 +167,7 @@ GUEST_TEST(blkfront_write_readback, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_flush, 0)
+GUEST_TEST(blkfront_flush, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     struct blkfront_stats before, after;
@@ -192,7 +192,7 @@ GUEST_TEST(blkfront_flush, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_bad_input, 0)
+GUEST_TEST(blkfront_bad_input, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     struct blkfront_stats before, after;
@@ -216,7 +216,7 @@ GUEST_TEST(blkfront_bad_input, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_backend_error, 0)
+GUEST_TEST(blkfront_backend_error, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     struct blkfront_stats before, after;
@@ -268,7 +268,7 @@ static void reader_thread(void *arg)
     r->done = 1;
 }
 
-GUEST_TEST(blkfront_concurrent, 0)
+GUEST_TEST(blkfront_concurrent, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     struct reader r[4];
@@ -309,7 +309,7 @@ static enum test_result reopen_and_read(struct blkfront_dev **dev)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_bogus_response, 0)
+GUEST_TEST(blkfront_bogus_response, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
     uint8_t buf[SECTOR];
@@ -338,7 +338,7 @@ GUEST_TEST(blkfront_bogus_response, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(blkfront_close_reopen, 0)
+GUEST_TEST(blkfront_close_reopen, TEST_NEEDS("disk"))
 {
     struct blkfront_dev *dev;
 
@@ -420,7 +420,7 @@ static bool loopers_after(const struct looper *l, unsigned long min)
     return true;
 }
 
-GUEST_TEST(blkfront_across_save, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(blkfront_across_save, TEST_NEEDS("xl-save-restore"))
 {
     struct blkfront_dev *dev;
     struct looper l[LOOPERS];

@@ -75,7 +75,7 @@ GUEST_TEST(trap_safe_read, 0)
 
 /* ---- off by default: these end the run ---------------------------------- */
 
-GUEST_TEST(fatal_null_deref, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(fatal_null_deref, TEST_CRASHES)
 {
     uint64_t addr = 0x18;
 
@@ -85,7 +85,7 @@ GUEST_TEST(fatal_null_deref, TEST_OFF_BY_DEFAULT)
     return TEST_FAIL;
 }
 
-GUEST_TEST(fatal_write_pagetable, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(fatal_write_pagetable, TEST_CRASHES)
 {
     /* Xen maps page tables read-only: a direct write must fault. */
     *(volatile uint64_t *)boot_start_info.pt_base = 0;
@@ -93,7 +93,7 @@ GUEST_TEST(fatal_write_pagetable, TEST_OFF_BY_DEFAULT)
     return TEST_FAIL;
 }
 
-GUEST_TEST(fatal_invalid_opcode, TEST_OFF_BY_DEFAULT)
+GUEST_TEST(fatal_invalid_opcode, TEST_CRASHES)
 {
     asm volatile("ud2");
     test_detail("ud2 did not trap");

@@ -1,7 +1,7 @@
 #ifndef MINNOW_XS_PROBE_H
 #define MINNOW_XS_PROBE_H
 
-/* The `xenstore_test` round trip the toolstack harness checks (kernel/xs_probe.c). */
+/* The `xenstore_test` round trip the toolstack harness checks (xs_probe.c). */
 int xs_probe_start(void);
 
 #endif

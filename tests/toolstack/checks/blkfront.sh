@@ -4,6 +4,7 @@
 # (tests/guest/test_blkfront.c has the sector layout); then dom0 reads what
 # minnow wrote.  A second domain keeps I/O running through xl save /
 # xl restore, and writes once more after the restore for dom0 to check.
+# provides: disk xl-save-restore
 # timeout: 240
 . /toolstack/lib.sh
 need_minnow
