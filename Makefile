@@ -104,7 +104,7 @@ app: $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
 HOST_TEST_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 HOST_TESTS      := $(patsubst %,$(BUILD)/host/tests/test_%,$(HOST_TEST_NAMES))
 HOST_CFLAGS     := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-                   -I. -Iinclude -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
+                   -I. -Iinclude -Iarch/x86_64/include -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
 HOST_LDLIBS     := -lcmocka -lm
 -include $(wildcard tests/unit/*.mk)
 

@@ -33,6 +33,7 @@
 #include <minnow/balloon.h>
 #include "balloon_pfns.h"
 #include <minnow/console.h>
+#include <arch/page.h>
 #include <minnow/frame.h>
 #include <minnow/mm_env.h>
 #include <minnow/p2m.h>
@@ -221,7 +222,7 @@ static long down_batch(unsigned int want)
     for (unsigned int i = 0; i < n; i++) {
         batch_mfn[i] = pfn_to_mfn(batch_pfn[i]);
         if (bl.st.scrub)
-            memset(mm_env_pfn_to_va(batch_pfn[i]), 0, 4096);
+            memset(mm_env_pfn_to_va(batch_pfn[i]), 0, PAGE_SIZE);
     }
     n = detach_frames(n);
     if (n) {

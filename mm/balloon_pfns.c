@@ -17,6 +17,7 @@
 #include <minnow/frame.h>
 #include <minnow/mm_env.h>
 #include <minnow/console.h>
+#include <arch/page.h>
 
 #define WORDS_PER_CHUNK (BALLOON_CHUNK_PFNS / 64)
 #define NO_PAGE         (~(xen_pfn_t)0)
@@ -50,7 +51,7 @@ void balloon_set_give_page(xen_pfn_t pfn, xen_pfn_t page_pfn)
     uint64_t c = pfn / BALLOON_CHUNK_PFNS;
 
     set_page[c] = page_pfn;
-    memset(bits_of(c), 0, 4096);
+    memset(bits_of(c), 0, PAGE_SIZE);
     nr_pages_used++;
 }
 

@@ -95,7 +95,7 @@ static void add_to(struct e820_pfn_range *list, unsigned int *nr, unsigned int c
 static int set_m2p(xen_pfn_t base, unsigned int n)
 {
     for (unsigned int i = 0; i < n; i++) {
-        chunk_req[i].ptr = ((uint64_t)chunk_mfn[i] << PT_PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
+        chunk_req[i].ptr = ((uint64_t)chunk_mfn[i] << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
         chunk_req[i].val = base + i;
     }
     return n ? mm_env_mmu_update(chunk_req, n) : 0;

@@ -22,7 +22,7 @@
 #include <errno.h>
 #include <minnow/e820_plan.h>
 
-#define PFN_LIMIT   (E820_ADDR_LIMIT >> E820_PAGE_SHIFT)
+#define PFN_LIMIT   (E820_ADDR_LIMIT >> PAGE_SHIFT)
 
 struct planner {
     struct e820_plan *plan;
@@ -41,12 +41,12 @@ static xen_pfn_t max_pfn(xen_pfn_t a, xen_pfn_t b) { return a > b ? a : b; }
 
 static xen_pfn_t entry_start_pfn(const struct e820_entry *x)
 {
-    return x->addr >> E820_PAGE_SHIFT;
+    return x->addr >> PAGE_SHIFT;
 }
 
 static xen_pfn_t entry_end_pfn(const struct e820_entry *x)
 {
-    return (x->addr + x->size) >> E820_PAGE_SHIFT;
+    return (x->addr + x->size) >> PAGE_SHIFT;
 }
 
 /* Append [s, e) to a sorted list, merging with the last range if adjacent. */
@@ -94,7 +94,7 @@ static bool map_is_sanitized(const struct e820_map *map)
     for (i = 0; i < map->nr; i++) {
         const struct e820_entry *x = &map->entry[i];
 
-        if (x->size == 0 || (x->addr | x->size) & (E820_PAGE_SIZE - 1))
+        if (x->size == 0 || (x->addr | x->size) & (PAGE_SIZE - 1))
             return false;
         if (x->addr >= E820_ADDR_LIMIT || x->size > E820_ADDR_LIMIT - x->addr)
             return false;

@@ -11,6 +11,7 @@
 #include <minnow/frame.h>
 #include <minnow/panic.h>
 #include <minnow/console.h>
+#include <arch/page.h>
 
 #define BITS_PER_WORD 64
 #define WORDS_PER_CHUNK (FRAME_CHUNK_PFNS / BITS_PER_WORD)
@@ -51,7 +52,7 @@ static bool chunk_ensure(xen_pfn_t pfn)
     if (chunks[c])
         return false;
     chunks[c] = frame_va(pfn);
-    memset(chunks[c], 0, 4096);
+    memset(chunks[c], 0, PAGE_SIZE);
     nr_metadata++;
     return true;
 }

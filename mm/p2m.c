@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/barrier.h>
 #include "p2m_internal.h"
 #include <minnow/pt.h>
 #include <minnow/console.h>
@@ -46,11 +47,6 @@ static inline xen_pfn_t mfn_of(xen_pfn_t pfn)
     return mm_env_pfn_to_mfn(pfn);
 }
 
-static inline void wmb(void)
-{
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
 bool p2m_ready(void)
 {
     return p2m.ready;
@@ -74,7 +70,7 @@ void p2m_gen_begin(void)
     if (p2m.gen_depth++ == 0) {
         volatile unsigned long *gen = &mm_env_arch_shared_info()->p2m_generation;
         *gen = *gen + 1;
-        wmb();
+        smp_wmb();
     }
 }
 
@@ -82,7 +78,7 @@ void p2m_gen_end(void)
 {
     if (--p2m.gen_depth == 0) {
         volatile unsigned long *gen = &mm_env_arch_shared_info()->p2m_generation;
-        wmb();
+        smp_wmb();
         *gen = *gen + 1;
     }
 }
@@ -200,7 +196,7 @@ static int make_private(xen_pfn_t pfn, unsigned int level)
             fill_identity(fresh, pfn & ~(P2M_PER_PAGE - 1));
         else
             fill_invalid(fresh);
-        wmb();
+        smp_wmb();
         rc = pt_set_entry(va, 1, pte_make(mfn_of(fresh), LEAF_RW),
                           PT_ALLOW_CHANGE_LIVE);
         if (rc) {

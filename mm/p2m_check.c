@@ -82,7 +82,7 @@ static xen_pfn_t tool_walk(struct reader *r, uint64_t va, unsigned int stop)
 /* The entry for pfn as the tools see it. */
 static xen_pfn_t tool_entry(struct reader *r, xen_pfn_t pfn)
 {
-    xen_pfn_t leaf = tool_walk(r, r->vaddr + (pfn / P2M_PER_PAGE) * 4096UL, 0);
+    xen_pfn_t leaf = tool_walk(r, r->vaddr + (pfn / P2M_PER_PAGE) * PAGE_SIZE, 0);
     const xen_pfn_t *page = leaf ? tool_map(r, leaf, "p2m leaf") : NULL;
 
     return page ? page[pfn % P2M_PER_PAGE] : INVALID_P2M_ENTRY;
@@ -170,7 +170,7 @@ static bool canonical(uint64_t va)
 static void check_linear(struct reader *r)
 {
     xen_pfn_t frames = (r->count - 1) / P2M_PER_PAGE + 1, prev_l1 = 0, prev_leaf = 0;
-    uint64_t end = r->vaddr + frames * 4096UL - 1;
+    uint64_t end = r->vaddr + frames * PAGE_SIZE - 1;
 
     if (!canonical(r->vaddr) || !canonical(end) || end < r->vaddr ||
         (r->vaddr < 0xffff880000000000UL && end >= 0xffff800000000000UL)) {
@@ -184,7 +184,7 @@ static void check_linear(struct reader *r)
         printk("p2m check: no memory to check that leaves are unique\n");
 
     for (xen_pfn_t k = 0; k < frames && r->problems <= MAX_REPORTS;) {
-        uint64_t va = r->vaddr + k * 4096UL;
+        uint64_t va = r->vaddr + k * PAGE_SIZE;
         xen_pfn_t l1_mfn = tool_walk(r, va, 1), n;
         const uint64_t *l1 = l1_mfn ? (const uint64_t *)tool_map(r, l1_mfn, "PTE page")
                                     : NULL;
@@ -246,7 +246,7 @@ static void check_tree(struct reader *r, xen_pfn_t fll)
         if (!mid)
             return;
         leaf = mid[k % P2M_PER_PAGE];
-        linear = tool_walk(r, r->vaddr + k * 4096UL, 0);
+        linear = tool_walk(r, r->vaddr + k * PAGE_SIZE, 0);
         if (leaf == prev_pair[0] && linear == prev_pair[1])
             continue;
         prev_pair[0] = leaf;
@@ -258,7 +258,7 @@ static void check_tree(struct reader *r, xen_pfn_t fll)
         }
         a = tool_map(r, leaf, "frame list leaf");
         b = linear ? tool_map(r, linear, "p2m leaf") : NULL;
-        if (a && b && memcmp(a, b, 4096) != 0)
+        if (a && b && memcmp(a, b, PAGE_SIZE) != 0)
             problem(r, "frame list leaf %#lx (mfn %#lx) differs from the linear "
                     "p2m's (mfn %#lx)", (unsigned long)k, (unsigned long)leaf,
                     (unsigned long)linear);

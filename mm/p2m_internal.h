@@ -8,6 +8,7 @@
 #ifndef MINNOW_P2M_INTERNAL_H
 #define MINNOW_P2M_INTERNAL_H
 
+#include <arch/page.h>
 #include <minnow/p2m.h>
 
 #define P2M_FL_TOP_ENTRIES  512UL   /* frame list list: 512 x 1 GiB */
@@ -46,7 +47,7 @@ extern struct p2m_state p2m;
 /* Virtual address of the leaf page holding pfn's entry. */
 static inline uint64_t p2m_leaf_va(xen_pfn_t pfn)
 {
-    return p2m_table_va + (pfn / P2M_PER_PAGE) * 4096UL;
+    return p2m_table_va + (pfn / P2M_PER_PAGE) * PAGE_SIZE;
 }
 
 /* Which page the level-`level` entry (1 = leaf, 2 = PTE page, 3 = PMD

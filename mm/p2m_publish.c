@@ -24,14 +24,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/barrier.h>
 #include "p2m_internal.h"
 #include <minnow/pt.h>
 #include <minnow/console.h>
-
-static inline void wmb(void)
-{
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
 
 static xen_pfn_t *page_of(xen_pfn_t pfn)
 {
@@ -95,7 +91,7 @@ int p2m_fll_reserve(xen_pfn_t leaf_index)
     rc = new_mid(gib);
     if (rc)
         return rc;
-    wmb();      /* the page is complete before the tools can find it */
+    smp_wmb();      /* the page is complete before the tools can find it */
     store_mfn(&page_of(p2m.fll_top)[gib], mm_env_pfn_to_mfn(p2m.fl_mid[gib]));
     return 0;
 }
@@ -145,7 +141,7 @@ int p2m_fll_build(void)
                 store_mfn(&page_of(p2m.fl_mid[gib])[k],
                           fl_leaf_mfn(gib * P2M_PER_PAGE + k));
     }
-    wmb();
+    smp_wmb();
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
         xen_pfn_t mid = p2m.fl_mid[gib] != INVALID_P2M_ENTRY ? p2m.fl_mid[gib]
                                                              : p2m.fll_missing_mid;
@@ -173,7 +169,7 @@ void p2m_publish_max_pfn(void)
                "SIF_VIRT_P2M_4TOOLS cannot save this domain any more\n",
                (unsigned long)p2m.max_pfn);
     a->pfn_to_mfn_frame_list_list = fll_field();
-    wmb();
+    smp_wmb();
     a->max_pfn = p2m.max_pfn;
 }
 
@@ -184,14 +180,14 @@ int p2m_publish(void)
 
     /* A restored domain inherits a stale p2m_cr3: withdraw it first. */
     a->p2m_cr3 = 0;
-    wmb();
+    smp_wmb();
     a->max_pfn = p2m.max_pfn;
     a->p2m_vaddr = p2m_table_va;
     p2m.fll_active = !(p2m.sif_flags & SIF_VIRT_P2M_4TOOLS);
     if (p2m.fll_active)
         rc = p2m_fll_build();
     a->pfn_to_mfn_frame_list_list = rc ? INVALID_P2M_ENTRY : fll_field();
-    wmb();
+    smp_wmb();
     a->p2m_cr3 = xen_pfn_to_cr3(pt_root_mfn());
     return rc;
 }

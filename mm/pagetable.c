@@ -76,7 +76,7 @@ int pt_flush(void)
 
 static int queue_write(xen_pfn_t table_mfn, unsigned int idx, uint64_t val)
 {
-    queue[queued].ptr = ((uint64_t)table_mfn << PT_PAGE_SHIFT) + idx * 8u +
+    queue[queued].ptr = ((uint64_t)table_mfn << PAGE_SHIFT) + idx * 8u +
                         MMU_NORMAL_PT_UPDATE;
     queue[queued].val = val;
     if (++queued == PT_BATCH)
@@ -121,7 +121,7 @@ static int check_range(const char *who, uint64_t va, uint64_t nr)
         printk("pt: %s before pt_init()\n", who);
         return -EINVAL;
     }
-    if (va & ((1UL << PT_PAGE_SHIFT) - 1)) {
+    if (va & (PAGE_SIZE - 1)) {
         printk("pt: %s: va %#lx is not page aligned\n", who, (unsigned long)va);
         return -EINVAL;
     }
@@ -132,7 +132,7 @@ static int check_range(const char *who, uint64_t va, uint64_t nr)
                (unsigned long)nr);
         return -EINVAL;
     }
-    last = va + ((nr - 1) << PT_PAGE_SHIFT);
+    last = va + ((nr - 1) << PAGE_SHIFT);
     if (last < va || !canonical(va) || !canonical(last) ||
         (va >> 63) != (last >> 63)) {
         printk("pt: %s: range %#lx + %#lx pages is not canonical\n", who,
@@ -327,7 +327,7 @@ int pt_set_entry(uint64_t va, unsigned int level, uint64_t entry,
         printk("pt: pt_set_entry: no level %u\n", level);
         return -EINVAL;
     }
-    rc = check_range("pt_set_entry", va & ~((1UL << PT_PAGE_SHIFT) - 1), 1);
+    rc = check_range("pt_set_entry", va & ~(PAGE_SIZE - 1), 1);
     if (rc)
         return rc;
     if (!(entry & PTE_PRESENT) && entry != 0) {
@@ -380,7 +380,7 @@ static xen_pfn_t nth_mfn(xen_pfn_t mfn, const xen_pfn_t *mfns, uint64_t i)
 
 static uint64_t pages_to_chunk_end(uint64_t va, uint64_t left)
 {
-    uint64_t n = (LARGE_CHUNK - (va & (LARGE_CHUNK - 1))) >> PT_PAGE_SHIFT;
+    uint64_t n = (LARGE_CHUNK - (va & (LARGE_CHUNK - 1))) >> PAGE_SHIFT;
 
     return n < left ? n : left;
 }
@@ -390,7 +390,7 @@ static int map_check(uint64_t va, xen_pfn_t mfn, const xen_pfn_t *mfns,
                      uint64_t nr, uint64_t flags, unsigned int opts)
 {
     for (uint64_t i = 0; i < nr;) {
-        uint64_t at = va + (i << PT_PAGE_SHIFT);
+        uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
         xen_pfn_t table;
         int rc;
@@ -399,7 +399,7 @@ static int map_check(uint64_t va, xen_pfn_t mfn, const xen_pfn_t *mfns,
             xen_pfn_t m = nth_mfn(mfn, mfns, i + j);
             if (m == INVALID_MFN_VALUE || (m >> 40)) {
                 printk("pt: no valid mfn for va %#lx (%#lx)\n",
-                       (unsigned long)(at + (j << PT_PAGE_SHIFT)), (unsigned long)m);
+                       (unsigned long)(at + (j << PAGE_SHIFT)), (unsigned long)m);
                 return -EINVAL;
             }
         }
@@ -412,7 +412,7 @@ static int map_check(uint64_t va, xen_pfn_t mfn, const xen_pfn_t *mfns,
             return rc;
         const uint64_t *l1 = mm_env_pfn_to_va(table);
         for (uint64_t j = 0; j < n; j++) {
-            uint64_t cur = at + (j << PT_PAGE_SHIFT);
+            uint64_t cur = at + (j << PAGE_SHIFT);
             uint64_t old = l1[pt_index(cur, 1)];
             uint64_t new = pte_make(nth_mfn(mfn, mfns, i + j), flags);
 
@@ -440,7 +440,7 @@ static int map_chunk(uint64_t at, xen_pfn_t mfn, const xen_pfn_t *mfns,
     table_mfn = mm_env_pfn_to_mfn(table);
     l1 = mm_env_pfn_to_va(table);
     for (uint64_t j = 0; j < n && rc == 0; j++) {
-        uint64_t cur = at + (j << PT_PAGE_SHIFT);
+        uint64_t cur = at + (j << PAGE_SHIFT);
         unsigned int idx = pt_index(cur, 1);
         uint64_t old = l1[idx];
         uint64_t new = pte_make(nth_mfn(mfn, mfns, first + j), flags);
@@ -476,7 +476,7 @@ static int map_common(const char *who, uint64_t va, xen_pfn_t mfn,
         return rc;
 
     for (uint64_t i = 0; i < nr && rc == 0;) {
-        uint64_t at = va + (i << PT_PAGE_SHIFT);
+        uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
 
         rc = map_chunk(at, mfn, mfns, i, n, flags, opts);
@@ -534,7 +534,7 @@ int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
         return -EINVAL;
     }
     for (uint64_t i = 0; i < nr;) {
-        uint64_t at = va + (i << PT_PAGE_SHIFT);
+        uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
         xen_pfn_t table, table_mfn;
 
@@ -556,7 +556,7 @@ int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
         table_mfn = mm_env_pfn_to_mfn(table);
         const uint64_t *l1 = mm_env_pfn_to_va(table);
         for (uint64_t j = 0; j < n && rc == 0; j++) {
-            uint64_t cur = at + (j << PT_PAGE_SHIFT);
+            uint64_t cur = at + (j << PAGE_SHIFT);
             if (!(l1[pt_index(cur, 1)] & PTE_PRESENT))
                 continue;
             note_stale(cur, false);

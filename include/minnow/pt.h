@@ -48,9 +48,9 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <xen/xen.h>
+#include <arch/page.h>
 
 #define PT_ENTRIES      512u
-#define PT_PAGE_SHIFT   12
 
 #define PTE_PRESENT     (1UL << 0)
 #define PTE_RW          (1UL << 1)
@@ -81,7 +81,7 @@
 #define PT_DIRECTMAP_BASE 0UL
 static inline uint64_t pt_directmap_va(xen_pfn_t pfn)
 {
-    return PT_DIRECTMAP_BASE + ((uint64_t)pfn << PT_PAGE_SHIFT);
+    return PT_DIRECTMAP_BASE + ((uint64_t)pfn << PAGE_SHIFT);
 }
 
 /* Size of one mmu_update batch (one hypercall). */
@@ -89,17 +89,17 @@ static inline uint64_t pt_directmap_va(xen_pfn_t pfn)
 
 static inline uint64_t pte_make(xen_pfn_t mfn, uint64_t flags)
 {
-    return ((uint64_t)mfn << PT_PAGE_SHIFT) | flags;
+    return ((uint64_t)mfn << PAGE_SHIFT) | flags;
 }
 
 static inline xen_pfn_t pte_mfn(uint64_t pte)
 {
-    return (pte & PTE_ADDR_MASK) >> PT_PAGE_SHIFT;
+    return (pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
 static inline unsigned int pt_index(uint64_t va, unsigned int level)
 {
-    return (va >> (PT_PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
+    return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
 
 /* The root: the L4 Xen built (pfn of start_info->pt_base). */
