@@ -35,7 +35,7 @@
 #include <minnow/console.h>
 #include <arch/page.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
 
@@ -84,7 +84,7 @@ static long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned int n)
     };
 
     set_xen_guest_handle(r.extent_start, list);
-    return mm_env_memory_op(cmd, &r);
+    return xen_memory_op(cmd, &r);
 }
 
 /* Xen's answer to a reservation op on n extents, as a count in [0, n]. */
@@ -222,7 +222,7 @@ static long down_batch(unsigned int want)
     for (unsigned int i = 0; i < n; i++) {
         batch_mfn[i] = pfn_to_mfn(batch_pfn[i]);
         if (bl.st.scrub)
-            memset(mm_env_pfn_to_va(batch_pfn[i]), 0, PAGE_SIZE);
+            memset(xen_mm_page(batch_pfn[i]), 0, PAGE_SIZE);
     }
     n = detach_frames(n);
     if (n) {
@@ -414,7 +414,7 @@ long balloon_up(uint64_t nr)
 uint64_t balloon_core_max_pages(void)
 {
     domid_t self = DOMID_SELF;
-    long rc = mm_env_memory_op(XENMEM_maximum_reservation, &self);
+    long rc = xen_memory_op(XENMEM_maximum_reservation, &self);
 
     if (rc < 0) {
         if (bl.st.last_rc != rc)
@@ -517,7 +517,7 @@ void balloon_note_released(uint64_t pages)
 int balloon_core_resync(void)
 {
     domid_t self = DOMID_SELF;
-    long rc = mm_env_memory_op(XENMEM_current_reservation, &self);
+    long rc = xen_memory_op(XENMEM_current_reservation, &self);
 
     if (rc < 0) {
         printk("balloon: XENMEM_current_reservation failed, rc %ld\n", rc);

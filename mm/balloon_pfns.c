@@ -15,7 +15,7 @@
 #include <string.h>
 #include "balloon_pfns.h"
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/console.h>
 #include <arch/page.h>
 
@@ -36,7 +36,7 @@ void balloon_set_reset(void)
 
 static uint64_t *bits_of(uint64_t c)
 {
-    return mm_env_pfn_to_va(set_page[c]);
+    return xen_mm_page(set_page[c]);
 }
 
 bool balloon_set_has_page(xen_pfn_t pfn)

@@ -27,7 +27,7 @@
 #include <xen/memory.h>
 #include <minnow/console.h>
 #include <minnow/e820_apply.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
 
@@ -48,7 +48,7 @@ int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
     long rc;
 
     set_xen_guest_handle(arg.buffer, raw->entry);
-    rc = mm_env_memory_op(cmd, &arg);
+    rc = xen_memory_op(cmd, &arg);
     if (rc == 0 && arg.nr_entries <= E820_MAX_RAW) {
         raw->nr = arg.nr_entries;
         return 0;
@@ -91,14 +91,14 @@ static void add_to(struct e820_pfn_range *list, unsigned int *nr, unsigned int c
     /* cap is sized from the plan's capacities: cannot be reached */
 }
 
-/* m2p[mfn_i] = base + i for i < n; 0 or the rc (printed by mm_env). */
+/* m2p[mfn_i] = base + i for i < n; 0 or the rc (printed by xen_mmu_update). */
 static int set_m2p(xen_pfn_t base, unsigned int n)
 {
     for (unsigned int i = 0; i < n; i++) {
         chunk_req[i].ptr = ((uint64_t)chunk_mfn[i] << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
         chunk_req[i].val = base + i;
     }
-    return n ? mm_env_mmu_update(chunk_req, n) : 0;
+    return n ? xen_mmu_update(chunk_req, n) : 0;
 }
 
 /* Undo steps 1-2 for pages [0, n) of a chunk moving src -> dst. */
@@ -206,7 +206,7 @@ static unsigned int release_chunk(xen_pfn_t src, unsigned int n,
     }
     set_xen_guest_handle(r.extent_start, chunk_mfn);
     r.nr_extents = n;
-    rc = mm_env_memory_op(XENMEM_decrease_reservation, &r);
+    rc = xen_memory_op(XENMEM_decrease_reservation, &r);
     done = rc < 0 ? 0 : (unsigned int)(rc > n ? n : rc);
     for (i = 0; i < done; i++)
         p2m_set(src + i, INVALID_P2M_ENTRY);    /* no dangling mfn in the p2m */

@@ -134,3 +134,5 @@ uint64_t frame_metadata_count(void)
 {
     return nr_metadata;
 }
+
+const struct frame_source frame_allocator = { frame_alloc, frame_free };

@@ -53,7 +53,7 @@ static const xen_pfn_t *tool_map(struct reader *r, xen_pfn_t mfn, const char *wh
         problem(r, "bad mfn %#lx for %s", (unsigned long)mfn, what);
         return NULL;
     }
-    page = mm_env_machine_page(mfn);
+    page = mfn_to_local_page(mfn);
     if (!page)
         problem(r, "mfn %#lx (%s) is not a frame of this domain",
                 (unsigned long)mfn, what);
@@ -91,7 +91,7 @@ static xen_pfn_t tool_entry(struct reader *r, xen_pfn_t pfn)
 /* libxenguest's mfn_in_pseudophysmap(). */
 static bool in_pseudophysmap(struct reader *r, xen_pfn_t mfn)
 {
-    xen_pfn_t pfn = mm_env_m2p(mfn);
+    xen_pfn_t pfn = mfn_to_pfn(mfn);
 
     return mfn <= r->max_mfn && pfn < r->count && tool_entry(r, pfn) == mfn;
 }
@@ -131,7 +131,7 @@ static void check_leaf(struct reader *r, xen_pfn_t k, uint64_t pte)
     if (!in_pseudophysmap(r, mfn))
         problem(r, "leaf %#lx: mfn %#lx is not in the pseudophysmap (m2p %#lx)",
                 (unsigned long)k, (unsigned long)mfn,
-                (unsigned long)mm_env_m2p(mfn));
+                (unsigned long)mfn_to_pfn(mfn));
     if (!(pte & PTE_RW)) {
         xen_pfn_t own = p2m_get(first);
         if (!all_invalid(page))
@@ -267,9 +267,9 @@ static void check_tree(struct reader *r, xen_pfn_t fll)
 
 int p2m_self_check(void)
 {
-    const struct arch_shared_info *a = mm_env_arch_shared_info();
+    const struct arch_shared_info *a = xen_arch_shared_info();
     struct reader r = {
-        .root = a->p2m_cr3 >> 12, .max_mfn = mm_env_max_mfn(),
+        .root = a->p2m_cr3 >> 12, .max_mfn = xen_max_mfn(),
         .count = a->max_pfn, .vaddr = a->p2m_vaddr,
     };
     xen_pfn_t fll = a->pfn_to_mfn_frame_list_list;

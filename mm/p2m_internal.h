@@ -9,6 +9,7 @@
 #define MINNOW_P2M_INTERNAL_H
 
 #include <arch/page.h>
+#include <minnow/frame.h>
 #include <minnow/p2m.h>
 
 #define P2M_FL_TOP_ENTRIES  512UL   /* frame list list: 512 x 1 GiB */
@@ -24,6 +25,7 @@ enum p2m_page {
 
 struct p2m_state {
     bool ready;
+    const struct frame_source *frames;  /* leaves, tables, frame list pages */
     uint32_t sif_flags;         /* cached at p2m_init: 0 after a restore */
     xen_pfn_t max_pfn;          /* published count */
     xen_pfn_t nr_l3;            /* L4 slots in use */

@@ -31,7 +31,7 @@
 
 static xen_pfn_t *page_of(xen_pfn_t pfn)
 {
-    return mm_env_pfn_to_va(pfn);
+    return xen_mm_page(pfn);
 }
 
 static void store_mfn(xen_pfn_t *slot, xen_pfn_t mfn)
@@ -43,11 +43,11 @@ static void store_mfn(xen_pfn_t *slot, xen_pfn_t mfn)
 static xen_pfn_t fl_leaf_mfn(xen_pfn_t k)
 {
     uint64_t e;
-    xen_pfn_t missing = mm_env_pfn_to_mfn(p2m.missing_leaf);
+    xen_pfn_t missing = pfn_to_mfn(p2m.missing_leaf);
 
     if (pt_get_entry(p2m_leaf_va(k * P2M_PER_PAGE), 1, &e) || !(e & PTE_PRESENT))
         return missing;
-    if (pte_mfn(e) == mm_env_pfn_to_mfn(p2m.identity_leaf))
+    if (pte_mfn(e) == pfn_to_mfn(p2m.identity_leaf))
         return missing;
     return pte_mfn(e);
 }
@@ -66,8 +66,8 @@ static bool gib_has_private_leaf(xen_pfn_t gib)
 
 static int new_mid(xen_pfn_t gib)
 {
-    xen_pfn_t pfn, missing = mm_env_pfn_to_mfn(p2m.missing_leaf);
-    int rc = mm_env_frame_alloc(&pfn);
+    xen_pfn_t pfn, missing = pfn_to_mfn(p2m.missing_leaf);
+    int rc = p2m.frames->alloc(&pfn);
 
     if (rc) {
         printk("p2m: no free frame for a frame-list page (rc %d)\n", rc);
@@ -92,7 +92,7 @@ int p2m_fll_reserve(xen_pfn_t leaf_index)
     if (rc)
         return rc;
     smp_wmb();      /* the page is complete before the tools can find it */
-    store_mfn(&page_of(p2m.fll_top)[gib], mm_env_pfn_to_mfn(p2m.fl_mid[gib]));
+    store_mfn(&page_of(p2m.fll_top)[gib], pfn_to_mfn(p2m.fl_mid[gib]));
     return 0;
 }
 
@@ -114,11 +114,11 @@ int p2m_fll_build(void)
     int rc;
 
     if (p2m.fll_top == INVALID_P2M_ENTRY) {
-        rc = mm_env_frame_alloc(&p2m.fll_top);
+        rc = p2m.frames->alloc(&p2m.fll_top);
         if (rc == 0) {
-            rc = mm_env_frame_alloc(&p2m.fll_missing_mid);
+            rc = p2m.frames->alloc(&p2m.fll_missing_mid);
             if (rc)
-                mm_env_frame_free(p2m.fll_top);
+                p2m.frames->free(p2m.fll_top);
         }
         if (rc) {
             p2m.fll_top = p2m.fll_missing_mid = INVALID_P2M_ENTRY;
@@ -127,7 +127,7 @@ int p2m_fll_build(void)
         }
         p2m.stats.fl_pages += 2;
     }
-    missing = mm_env_pfn_to_mfn(p2m.missing_leaf);
+    missing = pfn_to_mfn(p2m.missing_leaf);
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
         store_mfn(&page_of(p2m.fll_missing_mid)[i], missing);
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
@@ -145,7 +145,7 @@ int p2m_fll_build(void)
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
         xen_pfn_t mid = p2m.fl_mid[gib] != INVALID_P2M_ENTRY ? p2m.fl_mid[gib]
                                                              : p2m.fll_missing_mid;
-        store_mfn(&page_of(p2m.fll_top)[gib], mm_env_pfn_to_mfn(mid));
+        store_mfn(&page_of(p2m.fll_top)[gib], pfn_to_mfn(mid));
     }
     return 0;
 }
@@ -156,12 +156,12 @@ static xen_pfn_t fll_field(void)
     if (!p2m.fll_active || p2m.fll_top == INVALID_P2M_ENTRY ||
         p2m.max_pfn > P2M_FL_MAX_PFNS)
         return INVALID_P2M_ENTRY;
-    return mm_env_pfn_to_mfn(p2m.fll_top);
+    return pfn_to_mfn(p2m.fll_top);
 }
 
 void p2m_publish_max_pfn(void)
 {
-    struct arch_shared_info *a = mm_env_arch_shared_info();
+    struct arch_shared_info *a = xen_arch_shared_info();
 
     if (p2m.fll_active && p2m.max_pfn > P2M_FL_MAX_PFNS &&
         a->pfn_to_mfn_frame_list_list != INVALID_P2M_ENTRY)
@@ -175,7 +175,7 @@ void p2m_publish_max_pfn(void)
 
 int p2m_publish(void)
 {
-    volatile struct arch_shared_info *a = mm_env_arch_shared_info();
+    volatile struct arch_shared_info *a = xen_arch_shared_info();
     int rc = 0;
 
     /* A restored domain inherits a stale p2m_cr3: withdraw it first. */

@@ -28,7 +28,7 @@ objs=$(cd "$build/guest" && find arch kernel mm drivers -name '*.o' | sort)
 
 floor=" printk vprintk panic "
 entry="arch/x86_64/head start_kernel"
-arch_may_include=" console.h panic.h exit.h hypervisor.h "
+arch_may_include=" console.h panic.h exit.h hypervisor.h xen_mm.h "
 
 rank() {
     case $1 in

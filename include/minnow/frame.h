@@ -40,4 +40,16 @@ uint64_t frame_free_count(void);
 /* Frames used for the allocator's own bitmaps. */
 uint64_t frame_metadata_count(void);
 
+/*
+ * Where the page tables and the p2m take their frames from (pt_init(),
+ * p2m_config): frame_alloc() and frame_free() above in the guest; in host
+ * tests the Xen model's pool, which checks every frame going out and
+ * coming back (tests/unit/sim/xen_model.h).
+ */
+struct frame_source {
+    int (*alloc)(xen_pfn_t *pfn);       /* mapped, writable, not zeroed */
+    void (*free)(xen_pfn_t pfn);        /* mapped writable again */
+};
+extern const struct frame_source frame_allocator;
+
 #endif

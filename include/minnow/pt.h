@@ -49,6 +49,7 @@
 #include <stdbool.h>
 #include <xen/xen.h>
 #include <arch/page.h>
+#include <minnow/frame.h>
 
 #define PT_ENTRIES      512u
 
@@ -77,7 +78,7 @@
 #define PT_SKIP_PRESENT         (1u << 3)
 
 /* The direct map: pfn lives at va = pfn << 12 (KERNEL_VIRT_BASE is 0;
- * arch/x86_64/mm_env.c asserts the two agree). */
+ * kernel/boot/mm_setup.c asserts the two agree). */
 #define PT_DIRECTMAP_BASE 0UL
 static inline uint64_t pt_directmap_va(xen_pfn_t pfn)
 {
@@ -102,8 +103,14 @@ static inline unsigned int pt_index(uint64_t va, unsigned int level)
     return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
 
-/* The root: the L4 Xen built (pfn of start_info->pt_base). */
-void pt_init(xen_pfn_t l4_pfn);
+/*
+ * The root is the L4 Xen built (pfn of start_info->pt_base).  The routine
+ * takes from around it where new tables come from and the machine frame
+ * of a pfn: boot passes the frame allocator and pfn_to_mfn() (which reads
+ * Xen's boot list until the p2m exists); host tests pass the Xen model's.
+ */
+void pt_init(xen_pfn_t l4_pfn, const struct frame_source *frames,
+             xen_pfn_t (*pfn_to_mfn)(xen_pfn_t pfn));
 xen_pfn_t pt_root_pfn(void);
 /* Asked on every call: the mfn changes across save/restore. */
 xen_pfn_t pt_root_mfn(void);

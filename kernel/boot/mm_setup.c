@@ -30,7 +30,6 @@
 #include <minnow/heap.h>
 #include <minnow/hypervisor.h>
 #include <minnow/mm.h>
-#include <minnow/mm_env.h>
 #include <minnow/panic.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
@@ -38,6 +37,9 @@
 
 extern uint64_t xen_boot_rsp;
 extern char _end[];
+
+_Static_assert(KERNEL_VIRT_BASE == PT_DIRECTMAP_BASE,
+               "mm/ assumes the direct map starts at va 0 (pt.h)");
 
 struct mm_boot_info mm_boot;
 
@@ -57,7 +59,7 @@ static int heap_map_page(uint64_t va)
 
     if (rc)
         return rc;
-    rc = pt_map_range(va, mm_env_pfn_to_mfn(pfn), 1, PTE_KERNEL_RW | PTE_NX, 0);
+    rc = pt_map_range(va, pfn_to_mfn(pfn), 1, PTE_KERNEL_RW | PTE_NX, 0);
     if (rc)
         frame_free(pfn);
     return rc;
@@ -69,7 +71,7 @@ static void heap_unmap_page(uint64_t va)
 
     if (pt_lookup(va, &pte) || !(pte & PTE_PRESENT))
         panic("heap: unmapping %#lx, which is not mapped", (unsigned long)va);
-    xen_pfn_t pfn = mm_env_m2p(pte_mfn(pte));
+    xen_pfn_t pfn = mfn_to_pfn(pte_mfn(pte));
     int rc = pt_unmap_range(va, 1, PT_ALLOW_CHANGE_LIVE);
     if (rc)
         panic("heap: cannot unmap %#lx: rc=%d", (unsigned long)va, rc);
@@ -162,7 +164,9 @@ void mm_init(void)
     free_usable(boot_end, mapped_end);
 
     /* Step 3: map the rest of RAM into the direct map. */
-    pt_init(virt_to_pfn((const void *)boot_start_info.pt_base));
+    p2m_use_boot_list(&boot_start_info);
+    pt_init(virt_to_pfn((const void *)boot_start_info.pt_base), &frame_allocator,
+            pfn_to_mfn);
     pt_get_stats(&before);
     for (xen_pfn_t pfn = mapped_end; pfn < nr_pages; pfn += PFNS_PER_STEP) {
         uint64_t n = nr_pages - pfn < PFNS_PER_STEP ? nr_pages - pfn : PFNS_PER_STEP;

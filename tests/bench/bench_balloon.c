@@ -14,7 +14,7 @@
 #include <time.h>
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include "mm/p2m_internal.h"
 #include <minnow/pt.h>
 #include "sim/xen_model.h"
@@ -34,7 +34,7 @@ static double now(void)
 
 static void *frame_va(xen_pfn_t pfn)
 {
-    return mm_env_pfn_to_va(pfn);
+    return xen_mm_page(pfn);
 }
 
 static void boot(unsigned int batch, bool scrub)
@@ -44,7 +44,7 @@ static void boot(unsigned int batch, bool scrub)
         .sif_flags = SIF_INITDOMAIN, .seed = 5,
         .p2m_va = P2M_VA, .p2m_slots = 32, .max_pages = NR,
     };
-    struct p2m_config pc = { .virt_base = P2M_VA, .virt_slots = 32 };
+    struct p2m_config pc = { .virt_base = P2M_VA, .virt_slots = 32, .frames = &sim_frames };
     struct balloon_config bc = { .pfn_limit = 4 * FRAME_CHUNK_PFNS, .batch = batch,
                                  .scrub = scrub };
     xen_pfn_t pfn;
@@ -53,8 +53,9 @@ static void boot(unsigned int batch, bool scrub)
     p2m_table_va = 0;
     p2m_table_limit = 0;
     sim_init(&cfg);
-    pt_init(sim.start_info.pt_base >> 12);
-    if (p2m_init(&sim.start_info, &pc)) {
+    p2m_use_boot_list(&sim.start_info);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    if (p2m_init(&pc)) {
         fprintf(stderr, "bench_balloon: p2m_init failed\n");
         exit(1);
     }

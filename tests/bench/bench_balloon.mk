@@ -2,4 +2,4 @@
 bench_balloon_SRCS := mm/balloon.c mm/balloon_pfns.c mm/frame.c \
                       mm/p2m.c mm/p2m_publish.c mm/p2m_check.c mm/m2p.c mm/pagetable.c \
                       tests/unit/sim/xen_model.c tests/unit/sim/xen_model_dom.c \
-                      tests/unit/sim/sim_env.c tests/unit/host_console.c
+                      tests/unit/sim/sim_xen_mm.c tests/unit/host_console.c

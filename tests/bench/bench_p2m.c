@@ -122,7 +122,7 @@ static int build(const struct shape *s)
     xen_pfn_t nr = s->ram[0].end, extra = 0;
     struct sim_config cfg = { .nr_pages = nr, .map_all = true, .sif_flags = s->sif,
                               .seed = 1, .p2m_va = P2M_VA, .p2m_slots = 32 };
-    struct p2m_config pc = { P2M_VA, 32, s->reserve };
+    struct p2m_config pc = { P2M_VA, 32, s->reserve, &sim_frames };
 
     for (int i = 1; i < 4; i++)
         extra += s->ram[i].end - s->ram[i].start;
@@ -132,8 +132,9 @@ static int build(const struct shape *s)
     p2m_table_va = 0;
     p2m_table_limit = 0;
     sim_init(&cfg);
-    pt_init(sim.start_info.pt_base >> 12);
-    if (p2m_init(&sim.start_info, &pc))
+    p2m_use_boot_list(&sim.start_info);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    if (p2m_init(&pc))
         return -1;
     /* More RAM the way the balloon / e820 code adds it: populate, then set. */
     for (int i = 1; i < 4; i++)

@@ -6,7 +6,7 @@
 #include <arch/layout.h>
 #include <minnow/hypervisor.h>
 #include <minnow/mm.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/e820_plan.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
@@ -125,7 +125,7 @@ GUEST_TEST(p2m_frame_list_walk, 0)
     uint64_t leaves = 0, empty = 0;
 
     TEST_SKIP_IF(boot_start_info.flags & SIF_VIRT_P2M_4TOOLS, "the tools use the linear p2m");
-    top = mm_env_machine_page(a->pfn_to_mfn_frame_list_list);
+    top = mfn_to_local_page(a->pfn_to_mfn_frame_list_list);
     TEST_ASSERT(top, "frame list list mfn %#lx is not ours",
                 (unsigned long)a->pfn_to_mfn_frame_list_list);
     for (xen_pfn_t first = 0; first < a->max_pfn; first += P2M_PER_PAGE, leaves++) {
@@ -133,11 +133,11 @@ GUEST_TEST(p2m_frame_list_walk, 0)
         bool all_invalid = true;
 
         if (first % P2M_PFNS_PER_PTE == 0) {
-            mid = mm_env_machine_page(top[first / P2M_PFNS_PER_PTE]);
+            mid = mfn_to_local_page(top[first / P2M_PFNS_PER_PTE]);
             TEST_ASSERT(mid, "mid page for pfn %#lx", (unsigned long)first);
         }
         leaf_mfn = mid[(first / P2M_PER_PAGE) % 512];
-        leaf = mm_env_machine_page(leaf_mfn);
+        leaf = mfn_to_local_page(leaf_mfn);
         TEST_ASSERT(leaf, "leaf for pfn %#lx: mfn %#lx", (unsigned long)first,
                     (unsigned long)leaf_mfn);
         if (leaf_mfn != prev_empty)

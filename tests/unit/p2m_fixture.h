@@ -33,14 +33,15 @@ static inline int p2m_boot(xen_pfn_t nr, uint32_t sif, xen_pfn_t reserve,
     };
     struct p2m_config pc = {
         .virt_base = TEST_P2M_VA, .virt_slots = TEST_P2M_SLOTS,
-        .reserve_pfns = reserve,
+        .reserve_pfns = reserve, .frames = &sim_frames,
     };
 
     p2m_forget();
     sim_init(&cfg);
     host_console_reset();
-    pt_init(sim.start_info.pt_base >> 12);
-    return p2m_init(&sim.start_info, &pc);
+    p2m_use_boot_list(&sim.start_info);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    return p2m_init(&pc);
 }
 
 static inline void p2m_shutdown(void)

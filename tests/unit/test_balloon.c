@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include "p2m_fixture.h"
 
 #define NR          (32768 + 100)   /* 128 MiB + a partial leaf */
@@ -43,7 +43,7 @@ static uint64_t rnd(void)
 
 static void *host_frame_va(xen_pfn_t pfn)
 {
-    return mm_env_pfn_to_va(pfn);
+    return xen_mm_page(pfn);
 }
 
 /*
@@ -155,7 +155,7 @@ static void fill_free_frames(void)
 {
     for (xen_pfn_t pfn = 0; pfn < stats().top_pfn; pfn++)
         if (frame_is_free(pfn))
-            *(uint64_t *)mm_env_pfn_to_va(pfn) = PAT(pfn);
+            *(uint64_t *)xen_mm_page(pfn) = PAT(pfn);
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -234,7 +234,7 @@ static void down_and_up_round_trip(void **state)
         uint64_t *p;
         if (!frame_is_free(pfn))
             continue;
-        p = mm_env_pfn_to_va(pfn);
+        p = xen_mm_page(pfn);
         if (!was_out[pfn]) {
             if (*p == 0)
                 zeroed++;
@@ -465,7 +465,7 @@ static void grows_past_boot_max_pfn(void **state)
         if (!frame_is_free(pfn))
             not_free++;
         else
-            *(uint64_t *)mm_env_pfn_to_va(pfn) = PAT(pfn);
+            *(uint64_t *)xen_mm_page(pfn) = PAT(pfn);
     }
     /* All went to the allocator; it kept any it needed for its bitmaps. */
     assert_int_equal(not_free, frame_metadata_count() - meta);
@@ -575,7 +575,7 @@ static void scrub_zeroes_what_is_given(void **state)
     for (xen_pfn_t pfn = 0; pfn < NR; pfn++) {
         if (!frame_is_free(pfn))
             continue;
-        uint64_t v = *(uint64_t *)mm_env_pfn_to_va(pfn);
+        uint64_t v = *(uint64_t *)xen_mm_page(pfn);
         if (v == 0)
             zeroed++;
         else

@@ -131,7 +131,7 @@ static void allocation_failures(void **state)
 {
     /* A pfn in a fresh 512 GiB chunk needs: PMD, PTE page, mid, leaf. */
     xen_pfn_t pfn = 3 * P2M_PFNS_PER_PMD + 5;
-    struct p2m_config pc = { TEST_P2M_VA, TEST_P2M_SLOTS, 4 * P2M_PFNS_PER_PMD };
+    struct p2m_config pc = { TEST_P2M_VA, TEST_P2M_SLOTS, 4 * P2M_PFNS_PER_PMD, &sim_frames };
 
     (void)state;
     p2m_shutdown();
@@ -168,29 +168,43 @@ static void allocation_failures(void **state)
                                   .p2m_va = TEST_P2M_VA, .p2m_slots = 32 };
         p2m_shutdown();
         sim_init(&cfg);
-        pt_init(sim.start_info.pt_base >> 12);
+        p2m_use_boot_list(&sim.start_info);
+        pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
         sim_fail_frame_alloc_after(k);
-        assert_int_equal(p2m_init(&sim.start_info, &pc), -ENOMEM);
+        assert_int_equal(p2m_init(&pc), -ENOMEM);
         assert_false(p2m_ready());
-        assert_int_equal(mm_env_pfn_to_mfn(5), sim.boot_mfn_list[5]);
+        assert_int_equal(pfn_to_mfn(5), sim.boot_mfn_list[5]);
         assert_int_equal(sim_take_violations(), 0);
     }
 }
 
 static void bad_config(void **state)
 {
-    struct p2m_config pc = { TEST_P2M_VA + 4096, 32, 0 };
+    struct p2m_config pc = { TEST_P2M_VA + 4096, 32, 0, &sim_frames };
 
     (void)state;
     p2m_forget();
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
     pc.virt_base = 0xffff800000000000UL;        /* Xen's */
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
     pc.virt_base = 0x0000800000000000UL;        /* not canonical */
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
     pc.virt_base = TEST_P2M_VA;
     pc.virt_slots = 0;
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
+    pc.virt_slots = 32;
+    pc.frames = NULL;                           /* nowhere to take pages from */
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("needs"));
     assert_false(p2m_ready());
 }
 

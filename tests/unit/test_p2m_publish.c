@@ -258,7 +258,7 @@ static void balloon_growth_with_memory_op(void **state)
         list[i] = base + i;
     set_xen_guest_handle(r.extent_start, list);
     sim_inject_memop(XENMEM_populate_physmap, 5, 0);   /* partial answer */
-    done = mm_env_memory_op(XENMEM_populate_physmap, &r);
+    done = xen_memory_op(XENMEM_populate_physmap, &r);
     assert_int_equal(done, 5);
     for (int i = 0; i < done; i++) {
         assert_int_equal(mfn_to_pfn(list[i]), base + i);   /* Xen set m2p */
@@ -272,14 +272,14 @@ static void balloon_growth_with_memory_op(void **state)
     xen_pfn_t mapped = sim.boot_mfn_list[500];
     set_xen_guest_handle(r.extent_start, &mapped);
     r.nr_extents = 1;
-    assert_int_equal(mm_env_memory_op(XENMEM_decrease_reservation, &r), 0);
+    assert_int_equal(xen_memory_op(XENMEM_decrease_reservation, &r), 0);
     assert_int_equal(sim_take_violations(), 1);
     sim_inject_memop(XENMEM_decrease_reservation, 0, -EFAULT);
-    assert_int_equal(mm_env_memory_op(XENMEM_decrease_reservation, &r), -EFAULT);
+    assert_int_equal(xen_memory_op(XENMEM_decrease_reservation, &r), -EFAULT);
     /* Unmapped and released: accepted. */
     set_xen_guest_handle(r.extent_start, &list[0]);
     assert_int_equal(p2m_set(base, INVALID_P2M_ENTRY), 0);
-    assert_int_equal(mm_env_memory_op(XENMEM_decrease_reservation, &r), 1);
+    assert_int_equal(xen_memory_op(XENMEM_decrease_reservation, &r), 1);
     assert_int_equal(mfn_to_local_pfn(list[0]), INVALID_P2M_ENTRY);
     assert_int_equal(p2m_self_check(), 0);
 }

@@ -4,7 +4,7 @@
  *
  *   machine memory   a memfd of sim.machine_frames 4 KiB frames, mapped
  *                    twice: the model's view (always writable) and the
- *                    guest's view (what mm_env_pfn_to_va() hands out;
+ *                    guest's view (what xen_mm_page() hands out;
  *                    page-table frames are mprotect()ed read-only there,
  *                    so a stray direct write to a table is a SIGSEGV)
  *   frame_info[mfn]  owner, type (none / writable / L1..L4) with a type
@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <xen/xen.h>
 #include <xen/memory.h>
+#include <minnow/frame.h>
 
 #define INVALID_MFN     (~0UL)
 #define SIM_DOMID       1
@@ -70,7 +71,7 @@ struct sim_state {
     struct sim_frame *frames;
     int machine_fd;             /* the memfd (bench maps frames from it) */
     uint8_t *machine;           /* model's view */
-    uint8_t *guest_view;        /* mm_env_pfn_to_va() */
+    uint8_t *guest_view;        /* xen_mm_page() */
     xen_pfn_t *m2p;
     xen_pfn_t *boot_mfn_list;   /* Xen's start_info->mfn_list */
     xen_pfn_t *free_mfns;       /* machine frames nobody owns */
@@ -103,13 +104,22 @@ uint64_t sim_take_violations(void);
 void sim_fail_frame_alloc_after(long n);     /* -1: never */
 void sim_inject_memop(unsigned int cmd, long max_done, int rc); /* one shot */
 
-/* Frame allocator of the host env (mm_env_frame_alloc). */
+/*
+ * The frames the tests hand to pt_init() and p2m_init(): a pool of mapped
+ * free frames.  sim_frames checks each one (handed out mapped writable;
+ * given back mapped writable and no longer a page table) and fails on
+ * demand (sim_fail_frame_alloc_after).
+ */
+extern const struct frame_source sim_frames;
 void sim_pool_add(xen_pfn_t start, uint64_t count);
 uint64_t sim_pool_count(void);
 int sim_pool_take(xen_pfn_t *pfn);
 void sim_pool_give(xen_pfn_t pfn);
 
-/* Xen operations (also used by sim_env.c). */
+/* pfn -> mfn by Xen's boot list (start_info mfn_list), as before the p2m. */
+xen_pfn_t sim_boot_pfn_to_mfn(xen_pfn_t pfn);
+
+/* Xen operations (sim_xen_mm.c forwards the port to these). */
 int sim_mmu_update(const mmu_update_t *req, unsigned int count, unsigned int *done);
 int sim_update_va_mapping(uint64_t va, uint64_t pte);
 int sim_mmuext(unsigned int cmd, uint64_t arg);
@@ -124,9 +134,6 @@ void sim_va_store64(uint64_t va, uint64_t val);
 
 /* Backdoors for tests that inject corruption (no checks at all). */
 uint64_t *sim_machine_word(xen_pfn_t mfn, unsigned int index);
-
-/* Used by sim_env.c. */
-bool sim_frame_alloc_should_fail(void);
 
 /* Internal: report a violation (printf-like). */
 void sim_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

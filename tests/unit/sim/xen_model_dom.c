@@ -1,9 +1,10 @@
 /*
  * The model's domain: built as Xen's PV domain builder does (RAM scattered
  * over machine frames, page tables mapping the start of the guest
- * read-only where they are tables, the L4 pinned), a pool of mapped free
- * frames for mm_env_frame_alloc(), and XENMEM_* reservation operations
- * with injectable failures and partial results.
+ * read-only where they are tables, the L4 pinned), Xen's boot list, a
+ * pool of mapped free frames handed to pt_init() and p2m_init() as
+ * sim_frames (checked going out and coming back), and XENMEM_* reservation
+ * operations with injectable failures and partial results.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,7 +41,7 @@ void sim_fail_frame_alloc_after(long n)
     fail_after = n;
 }
 
-bool sim_frame_alloc_should_fail(void)
+static bool frame_alloc_should_fail(void)
 {
     if (fail_after < 0)
         return false;
@@ -85,6 +86,37 @@ int sim_pool_take(xen_pfn_t *pfn)
 uint64_t sim_pool_count(void)
 {
     return pool_len;
+}
+
+static int checked_alloc(xen_pfn_t *pfn)
+{
+    uint64_t pte;
+
+    if (frame_alloc_should_fail() || sim_pool_take(pfn))
+        return -ENOMEM;
+    if (sim_translate(*pfn << 12, &pte) == INVALID_MFN || !(pte & 2))
+        sim_violation("frame allocator handed out pfn %#lx, not mapped writable",
+                      (unsigned long)*pfn);
+    return 0;
+}
+
+static void checked_free(xen_pfn_t pfn)
+{
+    uint64_t pte;
+    xen_pfn_t mfn = sim_translate(pfn << 12, &pte);
+
+    if (mfn == INVALID_MFN || !(pte & 2))
+        sim_violation("pfn %#lx freed while not mapped writable", (unsigned long)pfn);
+    else if (sim.frames[mfn].type >= SIM_L1 && sim.frames[mfn].type_count)
+        sim_violation("pfn %#lx freed while still a page table", (unsigned long)pfn);
+    sim_pool_give(pfn);
+}
+
+const struct frame_source sim_frames = { checked_alloc, checked_free };
+
+xen_pfn_t sim_boot_pfn_to_mfn(xen_pfn_t pfn)
+{
+    return pfn < sim.start_info.nr_pages ? sim.boot_mfn_list[pfn] : INVALID_MFN;
 }
 
 static xen_pfn_t take_free_mfn(void)
