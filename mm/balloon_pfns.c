@@ -20,7 +20,6 @@
 #include <arch/page.h>
 
 #define WORDS_PER_CHUNK (BALLOON_CHUNK_PFNS / 64)
-#define NO_PAGE         (~(xen_pfn_t)0)
 
 static xen_pfn_t set_page[BALLOON_MAX_CHUNKS];
 static uint32_t set_count[BALLOON_MAX_CHUNKS];
@@ -29,7 +28,7 @@ static uint64_t nr_pages_used, nr_members;
 void balloon_set_reset(void)
 {
     for (uint64_t c = 0; c < BALLOON_MAX_CHUNKS; c++)
-        set_page[c] = NO_PAGE;
+        set_page[c] = NO_FRAME;
     memset(set_count, 0, sizeof(set_count));
     nr_pages_used = nr_members = 0;
 }
@@ -43,7 +42,7 @@ bool balloon_set_has_page(xen_pfn_t pfn)
 {
     uint64_t c = pfn / BALLOON_CHUNK_PFNS;
 
-    return c < BALLOON_MAX_CHUNKS && set_page[c] != NO_PAGE;
+    return c < BALLOON_MAX_CHUNKS && set_page[c] != NO_FRAME;
 }
 
 void balloon_set_give_page(xen_pfn_t pfn, xen_pfn_t page_pfn)
@@ -60,10 +59,10 @@ void balloon_set_trim(xen_pfn_t pfn)
 {
     uint64_t c = pfn / BALLOON_CHUNK_PFNS;
 
-    if (c >= BALLOON_MAX_CHUNKS || set_page[c] == NO_PAGE || set_count[c])
+    if (c >= BALLOON_MAX_CHUNKS || set_page[c] == NO_FRAME || set_count[c])
         return;
     frame_free(set_page[c]);
-    set_page[c] = NO_PAGE;
+    set_page[c] = NO_FRAME;
     nr_pages_used--;
 }
 
@@ -71,7 +70,7 @@ bool balloon_pfn_is_ballooned(xen_pfn_t pfn)
 {
     uint64_t c = pfn / BALLOON_CHUNK_PFNS, i = pfn % BALLOON_CHUNK_PFNS;
 
-    if (c >= BALLOON_MAX_CHUNKS || set_page[c] == NO_PAGE || !set_count[c])
+    if (c >= BALLOON_MAX_CHUNKS || set_page[c] == NO_FRAME || !set_count[c])
         return false;
     return bits_of(c)[i / 64] & (1ULL << (i % 64));
 }
@@ -135,7 +134,7 @@ xen_pfn_t balloon_next_ballooned(xen_pfn_t from)
 {
     xen_pfn_t pfn;
 
-    return balloon_set_collect(from, &pfn, 1) ? pfn : ~(xen_pfn_t)0;
+    return balloon_set_collect(from, &pfn, 1) ? pfn : NO_FRAME;
 }
 
 uint64_t balloon_set_members(void)

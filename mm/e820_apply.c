@@ -74,21 +74,13 @@ static void note_rc(struct e820_apply_result *res, int rc)
         res->rc = rc;
 }
 
-static void add_to(struct e820_pfn_range *list, unsigned int *nr, unsigned int cap,
+/* The result's lists are sized from the plan's capacities: never full. */
+static void record(struct e820_pfn_range *list, unsigned int *nr, unsigned int cap,
                    xen_pfn_t s, xen_pfn_t e)
 {
-    if (s >= e)
-        return;
-    if (*nr && list[*nr - 1].end == s) {
-        list[*nr - 1].end = e;
-        return;
-    }
-    if (*nr < cap) {
-        list[*nr].start = s;
-        list[*nr].end = e;
-        (*nr)++;
-    }
-    /* cap is sized from the plan's capacities: cannot be reached */
+    if (!e820_range_append(list, nr, cap, s, e))
+        printk("E820: result list full: pfns 0x%lx-0x%lx not recorded\n",
+               (unsigned long)s, (unsigned long)e);
 }
 
 /* m2p[mfn_i] = base + i for i < n; 0 or the rc (printed by xen_mmu_update). */
@@ -200,7 +192,7 @@ static unsigned int release_chunk(xen_pfn_t src, unsigned int n,
         printk("E820: cannot unmap pfns 0x%lx+%u for release, rc %ld\n",
                (unsigned long)src, n, rc);
         note_rc(res, (int)rc);
-        add_to(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src, src + n);
+        record(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src, src + n);
         res->stuck_pages += n;
         return n;
     }
@@ -222,7 +214,7 @@ static unsigned int release_chunk(xen_pfn_t src, unsigned int n,
                    (unsigned long)(src + done), n - done, rc);
             note_rc(res, (int)rc);
         }
-        add_to(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src + done, src + n);
+        record(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src + done, src + n);
         res->stuck_pages += n - done;
     }
     return n;
@@ -293,7 +285,7 @@ int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
             unsigned int n = m->nr - off > CHUNK ? CHUNK : (unsigned int)(m->nr - off);
             unsigned int got = move_chunk(m->src + off, m->dst + off, n, res);
 
-            add_to(res->dst, &res->nr_dst, E820_PLAN_MAX_MOVES,
+            record(res->dst, &res->nr_dst, E820_PLAN_MAX_MOVES,
                    m->dst + off, m->dst + off + got);
             res->moved_pages += got;
             off += got;

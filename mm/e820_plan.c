@@ -50,23 +50,29 @@ static xen_pfn_t entry_end_pfn(const struct e820_entry *x)
 }
 
 /* Append [s, e) to a sorted list, merging with the last range if adjacent. */
+bool e820_range_append(struct e820_pfn_range *list, unsigned int *nr,
+                       unsigned int cap, xen_pfn_t s, xen_pfn_t e)
+{
+    if (s >= e)
+        return true;
+    if (*nr && list[*nr - 1].end == s) {
+        list[*nr - 1].end = e;
+        return true;
+    }
+    if (*nr >= cap)
+        return false;
+    list[*nr].start = s;
+    list[*nr].end = e;
+    (*nr)++;
+    return true;
+}
+
 static void add_range(struct planner *p, struct e820_pfn_range *list,
                       unsigned int *nr, unsigned int cap,
                       xen_pfn_t s, xen_pfn_t e)
 {
-    if (s >= e)
-        return;
-    if (*nr && list[*nr - 1].end == s) {
-        list[*nr - 1].end = e;
-        return;
-    }
-    if (*nr >= cap) {
+    if (!e820_range_append(list, nr, cap, s, e))
         p->overflow = true;     /* sizing says never; refuse the plan if so */
-        return;
-    }
-    list[*nr].start = s;
-    list[*nr].end = e;
-    (*nr)++;
 }
 
 static void reset_plan(struct e820_plan *plan, xen_pfn_t nr_pages,

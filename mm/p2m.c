@@ -3,15 +3,12 @@
  *
  *   p2m_table_va + pfn * 8 --(4 KiB pages)--> entry for pfn
  *
- *   L4 slot --> L3 page --> PMD (L2) page --> PTE (L1) page --> leaf page
- *               1/256 TiB    1/512 GiB         1/1 GiB           1/2 MiB
- *                                                       (of pfn space)
- *
- * Uniform chunks point at shared read-only pages instead of pages of their
- * own: a missing 2 MiB chunk is one L1 entry -> missing leaf, a missing
- * 1 GiB chunk one L2 entry -> missing PTE page (all of whose entries point
- * at the missing leaf), a missing 512 GiB chunk one L3 entry -> missing
- * PMD page.  The identity leaf and identity PTE page do the same for 1:1
+ * (include/minnow/p2m.h draws the pages that map it and names their
+ * levels.)  Uniform chunks point at shared read-only pages instead of
+ * pages of their own: a missing 2 MiB chunk is one level-1 entry -> the
+ * missing leaf, a missing 1 GiB chunk one level-2 entry -> the missing PTE
+ * page (all of whose entries point at the missing leaf), a missing
+ * 512 GiB chunk one level-3 entry -> the missing PMD page.  The identity leaf and identity PTE page do the same for 1:1
  * chunks.  Writing into a shared chunk first gives it private copies
  * ("privatising"), top-down, each a copy of what it replaces, so a reader
  * walking the tables concurrently always sees a consistent p2m.
@@ -26,8 +23,6 @@
 #define LEAF_RO     PTE_KERNEL_RO
 #define LEAF_RW     PTE_KERNEL_RW
 #define L4_SPAN     (1UL << 39)         /* va one L4 slot maps */
-#define XEN_VA_LO   0xffff800000000000UL
-#define XEN_VA_HI   0xffff880000000000UL
 
 struct p2m_state p2m;
 uint64_t p2m_table_va;
@@ -50,14 +45,14 @@ static inline void entry_store(xen_pfn_t pfn, xen_pfn_t val)
 static struct {
     const xen_pfn_t *mfns;
     xen_pfn_t nr;
-    uint32_t flags;
+    uint32_t start_info_flags;
 } xen_list;
 
 void p2m_use_boot_list(const start_info_t *si)
 {
     xen_list.mfns = (const xen_pfn_t *)si->mfn_list;
     xen_list.nr = si->nr_pages;
-    xen_list.flags = si->flags;
+    xen_list.start_info_flags = si->flags;
 }
 
 bool p2m_ready(void)
@@ -154,7 +149,7 @@ enum p2m_page p2m_page_at(xen_pfn_t pfn, unsigned int level)
 }
 
 /*
- * Give pfn's chunk its own page at `level` (3: PMD, 2: PTE page, 1: leaf),
+ * Give pfn's chunk a page of its own where its level-`level` entry points,
  * a copy of the shared page it replaces.  Upper levels must be private.
  */
 static int make_private(xen_pfn_t pfn, unsigned int level)
@@ -408,11 +403,11 @@ int p2m_set_identity_range(xen_pfn_t start, xen_pfn_t end)
     }
     p2m_gen_begin();
     while (pfn < end && rc == 0) {
-        if (pfn % P2M_PFNS_PER_PTE == 0 && end - pfn >= P2M_PFNS_PER_PTE) {
+        if (pfn % P2M_PFNS_PER_PTE_PAGE == 0 && end - pfn >= P2M_PFNS_PER_PTE_PAGE) {
             bool done;
             rc = identity_gib_chunk(pfn, &done);
             if (done) {
-                pfn += P2M_PFNS_PER_PTE;
+                pfn += P2M_PFNS_PER_PTE_PAGE;
                 continue;
             }
         }
@@ -459,8 +454,9 @@ static int build_leaf(const struct boot_list *bl, xen_pfn_t k, xen_pfn_t *out)
 /*
  * A table page filled before it becomes a table: written through the
  * direct map while still writable, then made read-only; Xen validates it
- * when it is linked.  Level 1: a PTE page of leaves; 2: a PMD page of
- * PTE pages; 3: an L3 page of PMD pages; base is the first pfn covered.
+ * when it is linked.  `level` is that of the entries it holds (p2m.h):
+ * 1, a PTE page of leaves; 2, a PMD page of PTE pages; 3, an L3 page of
+ * PMD pages.  base is the first pfn covered.
  */
 static int build_table(xen_pfn_t *out, const struct boot_list *bl, xen_pfn_t base,
                        unsigned int level)
@@ -482,7 +478,7 @@ static int build_table(xen_pfn_t *out, const struct boot_list *bl, xen_pfn_t bas
                 table[i] = pte_make(pfn_to_mfn(p2m.missing_leaf), LEAF_RO);
             }
         } else if (level == 2) {             /* PMD page: 1 GiB chunks */
-            xen_pfn_t first = base + i * P2M_PFNS_PER_PTE;
+            xen_pfn_t first = base + i * P2M_PFNS_PER_PTE_PAGE;
             if (first < bl->nr) {
                 rc = build_table(&child, bl, first, 1);
                 table[i] = pte_make(pfn_to_mfn(child), PTE_TABLE);
@@ -490,7 +486,7 @@ static int build_table(xen_pfn_t *out, const struct boot_list *bl, xen_pfn_t bas
                 table[i] = pte_make(pfn_to_mfn(p2m.missing_pte), PTE_TABLE);
             }
         } else {                             /* L3 page: 512 GiB chunks */
-            xen_pfn_t first = base + i * P2M_PFNS_PER_PMD;
+            xen_pfn_t first = base + i * P2M_PFNS_PER_PMD_PAGE;
             if (first >= bl->limit) {
                 table[i] = 0;
             } else if (first < bl->nr) {
@@ -544,14 +540,13 @@ static int make_shared_pages(void)
 
 int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr, xen_pfn_t *limit)
 {
-    uint64_t base = cfg->virt_base, span = cfg->virt_slots * L4_SPAN;
+    uint64_t base = cfg->virt_base, last = base + cfg->virt_slots * L4_SPAN - 1;
     xen_pfn_t want = cfg->reserve_pfns ? cfg->reserve_pfns : P2M_DEFAULT_PFNS;
-    xen_pfn_t most = cfg->virt_slots * P2M_PFNS_PER_L3;
+    xen_pfn_t most = cfg->virt_slots * P2M_PFNS_PER_L3_PAGE;
 
     if (base & (L4_SPAN - 1) || cfg->virt_slots == 0 || cfg->virt_slots > 256 ||
-        ((int64_t)base >> 47) != ((int64_t)base >> 63) ||
-        ((int64_t)(base + span - 1) >> 47) != ((int64_t)(base + span - 1) >> 63) ||
-        (base < XEN_VA_HI && base + span > XEN_VA_LO)) {
+        last < base || !pt_canonical(base) || !pt_canonical(last) ||
+        pt_touches_xen(base, last)) {
         printk("p2m: bad area %#lx + %lu L4 slots (must be 512 GiB aligned, "
                "canonical, outside Xen's)\n", (unsigned long)base,
                (unsigned long)cfg->virt_slots);
@@ -569,7 +564,7 @@ int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr, xen_pfn_t *limit)
                (unsigned long)want, (unsigned long)most);
         want = most;
     }
-    *limit = (want + P2M_PFNS_PER_PMD - 1) / P2M_PFNS_PER_PMD * P2M_PFNS_PER_PMD;
+    *limit = (want + P2M_PFNS_PER_PMD_PAGE - 1) / P2M_PFNS_PER_PMD_PAGE * P2M_PFNS_PER_PMD_PAGE;
     return 0;
 }
 
@@ -592,15 +587,15 @@ int p2m_init(const struct p2m_config *cfg)
         return rc;
     memset(&p2m, 0, sizeof(p2m));
     p2m.frames = cfg->frames;
-    p2m.sif_flags = xen_list.flags;
-    p2m.fll_top = p2m.fll_missing_mid = INVALID_P2M_ENTRY;
+    p2m.start_info_flags = xen_list.start_info_flags;
+    p2m.fll_top = p2m.fll_missing_mid = NO_FRAME;
     for (unsigned int i = 0; i < P2M_FL_TOP_ENTRIES; i++)
-        p2m.fl_mid[i] = INVALID_P2M_ENTRY;
-    p2m.nr_l3 = (bl.limit + P2M_PFNS_PER_L3 - 1) / P2M_PFNS_PER_L3;
+        p2m.fl_mid[i] = NO_FRAME;
+    p2m.nr_l3 = (bl.limit + P2M_PFNS_PER_L3_PAGE - 1) / P2M_PFNS_PER_L3_PAGE;
 
     rc = make_shared_pages();
     for (xen_pfn_t s = 0; s < p2m.nr_l3 && rc == 0; s++) {
-        rc = build_table(&l3, &bl, s * P2M_PFNS_PER_L3, 3);
+        rc = build_table(&l3, &bl, s * P2M_PFNS_PER_L3_PAGE, 3);
         if (rc == 0)
             rc = pt_set_entry(cfg->virt_base + s * L4_SPAN, 4,
                               pte_make(pfn_to_mfn(l3), PTE_TABLE), 0);

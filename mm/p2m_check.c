@@ -162,18 +162,13 @@ static bool has_writable(const uint64_t *l1)
     return false;
 }
 
-static bool canonical(uint64_t va)
-{
-    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
-}
-
 static void check_linear(struct reader *r)
 {
     xen_pfn_t frames = (r->count - 1) / P2M_PER_PAGE + 1, prev_l1 = 0, prev_leaf = 0;
     uint64_t end = r->vaddr + frames * PAGE_SIZE - 1;
 
-    if (!canonical(r->vaddr) || !canonical(end) || end < r->vaddr ||
-        (r->vaddr < 0xffff880000000000UL && end >= 0xffff800000000000UL)) {
+    if (!pt_canonical(r->vaddr) || !pt_canonical(end) || end < r->vaddr ||
+        pt_touches_xen(r->vaddr, end)) {
         problem(r, "bad p2m range %#lx-%#lx", (unsigned long)r->vaddr,
                 (unsigned long)end);
         return;
@@ -225,7 +220,7 @@ static void check_linear(struct reader *r)
 static void check_tree(struct reader *r, xen_pfn_t fll)
 {
     xen_pfn_t tools_max = r->count - 1;
-    xen_pfn_t fll_entries = tools_max / P2M_PFNS_PER_PTE + 1;
+    xen_pfn_t fll_entries = tools_max / P2M_PFNS_PER_PTE_PAGE + 1;
     xen_pfn_t fl_entries = tools_max / P2M_PER_PAGE + 1;
     const xen_pfn_t *top = tool_map(r, fll, "frame list list");
     xen_pfn_t prev_pair[2] = { 0, 0 };
@@ -298,8 +293,8 @@ int p2m_self_check(void)
         return r.problems;
     check_linear(&r);
 
-    if (p2m.sif_flags & SIF_VIRT_P2M_4TOOLS || r.count > P2M_FL_MAX_PFNS) {
-        if (fll != INVALID_P2M_ENTRY)
+    if (p2m.start_info_flags & SIF_VIRT_P2M_4TOOLS || r.count > P2M_FL_MAX_PFNS) {
+        if (fll != NO_FRAME)
             problem(&r, "frame list list is %#lx, expected ~0", (unsigned long)fll);
     } else {
         check_tree(&r, fll);
@@ -347,19 +342,19 @@ void p2m_dump(void)
         return;
     }
     for (xen_pfn_t pfn = 0; pfn < p2m_table_limit;) {
-        if (pfn % P2M_PFNS_PER_PMD == 0 && p2m_page_at(pfn, 3) != P2M_PAGE_PRIVATE) {
+        if (pfn % P2M_PFNS_PER_PMD_PAGE == 0 && p2m_page_at(pfn, 3) != P2M_PAGE_PRIVATE) {
             run_flush(&run);
-            pfn += P2M_PFNS_PER_PMD;
+            pfn += P2M_PFNS_PER_PMD_PAGE;
             continue;
         }
-        if (pfn % P2M_PFNS_PER_PTE == 0) {
+        if (pfn % P2M_PFNS_PER_PTE_PAGE == 0) {
             enum p2m_page k = p2m_page_at(pfn, 2);
             if (k == P2M_PAGE_IDENTITY)
-                run_add(&run, pfn, P2M_PFNS_PER_PTE);
+                run_add(&run, pfn, P2M_PFNS_PER_PTE_PAGE);
             else if (k != P2M_PAGE_PRIVATE)
                 run_flush(&run);
             if (k != P2M_PAGE_PRIVATE) {
-                pfn += P2M_PFNS_PER_PTE;
+                pfn += P2M_PFNS_PER_PTE_PAGE;
                 continue;
             }
         }

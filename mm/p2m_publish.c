@@ -54,7 +54,7 @@ static xen_pfn_t fl_leaf_mfn(xen_pfn_t k)
 
 static bool gib_has_private_leaf(xen_pfn_t gib)
 {
-    xen_pfn_t first = gib * P2M_PFNS_PER_PTE;
+    xen_pfn_t first = gib * P2M_PFNS_PER_PTE_PAGE;
 
     if (first >= p2m_table_limit || p2m_page_at(first, 2) != P2M_PAGE_PRIVATE)
         return false;
@@ -86,7 +86,7 @@ int p2m_fll_reserve(xen_pfn_t leaf_index)
     int rc;
 
     if (!p2m.fll_active || gib >= P2M_FL_TOP_ENTRIES ||
-        p2m.fl_mid[gib] != INVALID_P2M_ENTRY)
+        p2m.fl_mid[gib] != NO_FRAME)
         return 0;
     rc = new_mid(gib);
     if (rc)
@@ -101,7 +101,7 @@ void p2m_fll_leaf_changed(xen_pfn_t leaf_index)
     xen_pfn_t gib = leaf_index / P2M_PER_PAGE;
 
     if (!p2m.fll_active || gib >= P2M_FL_TOP_ENTRIES ||
-        p2m.fl_mid[gib] == INVALID_P2M_ENTRY)
+        p2m.fl_mid[gib] == NO_FRAME)
         return;
     store_mfn(&page_of(p2m.fl_mid[gib])[leaf_index % P2M_PER_PAGE],
               fl_leaf_mfn(leaf_index));
@@ -113,7 +113,7 @@ int p2m_fll_build(void)
     xen_pfn_t missing;
     int rc;
 
-    if (p2m.fll_top == INVALID_P2M_ENTRY) {
+    if (p2m.fll_top == NO_FRAME) {
         rc = p2m.frames->alloc(&p2m.fll_top);
         if (rc == 0) {
             rc = p2m.frames->alloc(&p2m.fll_missing_mid);
@@ -121,7 +121,7 @@ int p2m_fll_build(void)
                 p2m.frames->free(p2m.fll_top);
         }
         if (rc) {
-            p2m.fll_top = p2m.fll_missing_mid = INVALID_P2M_ENTRY;
+            p2m.fll_top = p2m.fll_missing_mid = NO_FRAME;
             printk("p2m: no free frame for the frame list list (rc %d)\n", rc);
             return rc;
         }
@@ -131,19 +131,19 @@ int p2m_fll_build(void)
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
         store_mfn(&page_of(p2m.fll_missing_mid)[i], missing);
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
-        if (p2m.fl_mid[gib] == INVALID_P2M_ENTRY && gib_has_private_leaf(gib)) {
+        if (p2m.fl_mid[gib] == NO_FRAME && gib_has_private_leaf(gib)) {
             rc = new_mid(gib);
             if (rc)
                 return rc;
         }
-        if (p2m.fl_mid[gib] != INVALID_P2M_ENTRY)
+        if (p2m.fl_mid[gib] != NO_FRAME)
             for (xen_pfn_t k = 0; k < P2M_PER_PAGE; k++)
                 store_mfn(&page_of(p2m.fl_mid[gib])[k],
                           fl_leaf_mfn(gib * P2M_PER_PAGE + k));
     }
     smp_wmb();
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
-        xen_pfn_t mid = p2m.fl_mid[gib] != INVALID_P2M_ENTRY ? p2m.fl_mid[gib]
+        xen_pfn_t mid = p2m.fl_mid[gib] != NO_FRAME ? p2m.fl_mid[gib]
                                                              : p2m.fll_missing_mid;
         store_mfn(&page_of(p2m.fll_top)[gib], pfn_to_mfn(mid));
     }
@@ -153,9 +153,9 @@ int p2m_fll_build(void)
 /* The frame-list-list field for the current max_pfn. */
 static xen_pfn_t fll_field(void)
 {
-    if (!p2m.fll_active || p2m.fll_top == INVALID_P2M_ENTRY ||
+    if (!p2m.fll_active || p2m.fll_top == NO_FRAME ||
         p2m.max_pfn > P2M_FL_MAX_PFNS)
-        return INVALID_P2M_ENTRY;
+        return NO_FRAME;
     return pfn_to_mfn(p2m.fll_top);
 }
 
@@ -164,7 +164,7 @@ void p2m_publish_max_pfn(void)
     struct arch_shared_info *a = xen_arch_shared_info();
 
     if (p2m.fll_active && p2m.max_pfn > P2M_FL_MAX_PFNS &&
-        a->pfn_to_mfn_frame_list_list != INVALID_P2M_ENTRY)
+        a->pfn_to_mfn_frame_list_list != NO_FRAME)
         printk("p2m: %#lx pfns exceed the 512 GiB frame list; tools without "
                "SIF_VIRT_P2M_4TOOLS cannot save this domain any more\n",
                (unsigned long)p2m.max_pfn);
@@ -183,10 +183,10 @@ int p2m_publish(void)
     smp_wmb();
     a->max_pfn = p2m.max_pfn;
     a->p2m_vaddr = p2m_table_va;
-    p2m.fll_active = !(p2m.sif_flags & SIF_VIRT_P2M_4TOOLS);
+    p2m.fll_active = !(p2m.start_info_flags & SIF_VIRT_P2M_4TOOLS);
     if (p2m.fll_active)
         rc = p2m_fll_build();
-    a->pfn_to_mfn_frame_list_list = rc ? INVALID_P2M_ENTRY : fll_field();
+    a->pfn_to_mfn_frame_list_list = rc ? NO_FRAME : fll_field();
     smp_wmb();
     a->p2m_cr3 = xen_pfn_to_cr3(pt_root_mfn());
     return rc;

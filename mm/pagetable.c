@@ -17,9 +17,6 @@
 #include <minnow/xen_mm.h>
 #include <minnow/console.h>
 
-/* Xen's own part of the address space; a PV guest may not map there. */
-#define XEN_VIRT_START   0xffff800000000000UL
-#define XEN_VIRT_END     0xffff880000000000UL
 #define LARGE_CHUNK      (1UL << 21)           /* what one L1 table maps */
 #define PAGES_PER_TABLE  ((uint64_t)PT_ENTRIES)
 #define MAX_INVLPG       16u
@@ -112,11 +109,6 @@ static int flush_tlb(void)
     return rc;
 }
 
-static bool canonical(uint64_t va)
-{
-    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
-}
-
 /* A range of nr pages at va that minnow may touch; prints why not. */
 static int check_range(const char *who, uint64_t va, uint64_t nr)
 {
@@ -138,13 +130,13 @@ static int check_range(const char *who, uint64_t va, uint64_t nr)
         return -EINVAL;
     }
     last = va + ((nr - 1) << PAGE_SHIFT);
-    if (last < va || !canonical(va) || !canonical(last) ||
+    if (last < va || !pt_canonical(va) || !pt_canonical(last) ||
         (va >> 63) != (last >> 63)) {
         printk("pt: %s: range %#lx + %#lx pages is not canonical\n", who,
                (unsigned long)va, (unsigned long)nr);
         return -EINVAL;
     }
-    if (va < XEN_VIRT_END && last >= XEN_VIRT_START) {
+    if (pt_touches_xen(va, last)) {
         printk("pt: %s: range %#lx-%#lx overlaps Xen's area\n", who,
                (unsigned long)va, (unsigned long)last);
         return -EPERM;
@@ -288,7 +280,7 @@ int pt_get_entry(uint64_t va, unsigned int level, uint64_t *entry)
     int rc;
 
     *entry = 0;
-    if (level < 1 || level > 4 || !canonical(va))
+    if (level < 1 || level > 4 || !pt_canonical(va))
         return -EINVAL;
     if (root_pfn == NO_FRAME)
         return -EINVAL;

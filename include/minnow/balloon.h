@@ -123,7 +123,7 @@ long balloon_down(uint64_t nr);
 long balloon_up(uint64_t nr);
 
 bool balloon_pfn_is_ballooned(xen_pfn_t pfn);
-/* The lowest ballooned pfn >= from, or ~0 when there is none. */
+/* The lowest ballooned pfn >= from, or NO_FRAME when there is none. */
 xen_pfn_t balloon_next_ballooned(xen_pfn_t from);
 void balloon_get_stats(struct balloon_stats *out);
 const char *balloon_block_name(enum balloon_block b);

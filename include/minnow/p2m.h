@@ -41,14 +41,24 @@
 #include <minnow/frame.h>
 #include <minnow/xen_mm.h>
 
-#define P2M_PER_PAGE        512UL                   /* entries per leaf */
-#define P2M_PFNS_PER_PTE    (P2M_PER_PAGE * 512UL)  /* one L1 table: 1 GiB */
-#define P2M_PFNS_PER_PMD    (P2M_PFNS_PER_PTE * 512UL) /* one L2: 512 GiB */
-#define P2M_PFNS_PER_L3     (P2M_PFNS_PER_PMD * 512UL) /* one L3: 256 TiB */
+/*
+ * The pages that map the array, named as in Linux; "level n" is pt.h's:
+ * the level-n entry on a pfn's walk sits in an Ln page and points at the
+ * page to its right.
+ *
+ *   L4 slot --> L3 page --> PMD page (L2) --> PTE page (L1) --> leaf
+ *          level 4     level 3          level 2           level 1
+ *
+ * How many pfns one page of each kind covers (in pseudo-physical memory):
+ */
+#define P2M_PER_PAGE            512UL                           /* leaf: 2 MiB */
+#define P2M_PFNS_PER_PTE_PAGE   (P2M_PER_PAGE * 512UL)          /* 1 GiB */
+#define P2M_PFNS_PER_PMD_PAGE   (P2M_PFNS_PER_PTE_PAGE * 512UL) /* 512 GiB */
+#define P2M_PFNS_PER_L3_PAGE    (P2M_PFNS_PER_PMD_PAGE * 512UL) /* 256 TiB */
 /* Default pfn space covered: 512 GiB of pseudo-physical memory. */
-#define P2M_DEFAULT_PFNS    P2M_PFNS_PER_PMD
+#define P2M_DEFAULT_PFNS        P2M_PFNS_PER_PMD_PAGE
 
-#define INVALID_P2M_ENTRY   (~0UL)
+#define INVALID_P2M_ENTRY   NO_FRAME    /* the tools read ~0 as "no frame" */
 #define FOREIGN_FRAME_BIT   (1UL << 63)
 #define IDENTITY_FRAME_BIT  (1UL << 62)
 #define FOREIGN_FRAME(m)    ((m) | FOREIGN_FRAME_BIT)
@@ -171,8 +181,8 @@ void p2m_dump(void);
 
 struct p2m_stats {
     uint64_t leaves;            /* private leaf pages */
-    uint64_t pte_pages;         /* private L1 tables */
-    uint64_t pmd_pages;         /* private L2 tables */
+    uint64_t pte_pages;         /* private PTE pages */
+    uint64_t pmd_pages;         /* private PMD pages */
     uint64_t l3_pages;          /* L3 tables of the p2m's L4 slots */
     uint64_t shared_pages;      /* missing/identity leaves and tables */
     uint64_t fl_pages;          /* frame-list-list top + mid pages */

@@ -85,6 +85,20 @@ static inline uint64_t pt_directmap_va(xen_pfn_t pfn)
     return PT_DIRECTMAP_BASE + ((uint64_t)pfn << PAGE_SHIFT);
 }
 
+/* x86_64 addresses are 48 bits, sign-extended: bits 63..47 all equal. */
+static inline bool pt_canonical(uint64_t va)
+{
+    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
+}
+
+/* Does [first, last] touch Xen's own part of the address space
+ * (HYPERVISOR_VIRT_START..END, the m2p at its bottom)?  A PV guest may
+ * map nothing there. */
+static inline bool pt_touches_xen(uint64_t first, uint64_t last)
+{
+    return first < HYPERVISOR_VIRT_END && last >= HYPERVISOR_VIRT_START;
+}
+
 /* Size of one mmu_update batch (one hypercall). */
 #define PT_BATCH        512u
 

@@ -41,7 +41,7 @@ static void boot(unsigned int batch, bool scrub)
 {
     struct sim_config cfg = {
         .machine_frames = 1UL << 18, .nr_pages = NR, .map_all = true,
-        .sif_flags = SIF_INITDOMAIN, .seed = 5,
+        .start_info_flags = SIF_INITDOMAIN, .seed = 5,
         .p2m_va = P2M_VA, .p2m_slots = 32, .max_pages = NR,
     };
     struct p2m_config pc = { .virt_base = P2M_VA, .virt_slots = 32, .frames = &sim_frames };

@@ -81,15 +81,15 @@ static uint64_t formula(const struct shape *s, xen_pfn_t limit)
         if (s->ram[i].end > last) last = s->ram[i].end;
         if (s->id[i].end > last) last = s->id[i].end;
     }
-    for (xen_pfn_t pmd = 0; pmd < last; pmd += P2M_PFNS_PER_PMD) {
+    for (xen_pfn_t pmd = 0; pmd < last; pmd += P2M_PFNS_PER_PMD_PAGE) {
         bool pmd_private = false;
-        for (xen_pfn_t g = pmd; g < pmd + P2M_PFNS_PER_PMD && g < last;
-             g += P2M_PFNS_PER_PTE) {
+        for (xen_pfn_t g = pmd; g < pmd + P2M_PFNS_PER_PMD_PAGE && g < last;
+             g += P2M_PFNS_PER_PTE_PAGE) {
             bool gib_pte = false, gib_leaf = false, gib_whole_id = false;
             for (int i = 0; i < 4; i++)
-                if (s->id[i].start <= g && s->id[i].end >= g + P2M_PFNS_PER_PTE)
+                if (s->id[i].start <= g && s->id[i].end >= g + P2M_PFNS_PER_PTE_PAGE)
                     gib_whole_id = true;
-            for (xen_pfn_t c = g; c < g + P2M_PFNS_PER_PTE && !gib_whole_id;
+            for (xen_pfn_t c = g; c < g + P2M_PFNS_PER_PTE_PAGE && !gib_whole_id;
                  c += P2M_PER_PAGE) {
                 bool ram = false, id_part = false, id_whole = false;
                 for (int i = 0; i < 4; i++) {
@@ -113,14 +113,14 @@ static uint64_t formula(const struct shape *s, xen_pfn_t limit)
         }
         pmds += pmd_private;
     }
-    return leaves + ptes + pmds + (limit + P2M_PFNS_PER_L3 - 1) / P2M_PFNS_PER_L3 + 5 +
+    return leaves + ptes + pmds + (limit + P2M_PFNS_PER_L3_PAGE - 1) / P2M_PFNS_PER_L3_PAGE + 5 +
            (tree ? 2 + mids : 0);
 }
 
 static int build(const struct shape *s)
 {
     xen_pfn_t nr = s->ram[0].end, extra = 0;
-    struct sim_config cfg = { .nr_pages = nr, .map_all = true, .sif_flags = s->sif,
+    struct sim_config cfg = { .nr_pages = nr, .map_all = true, .start_info_flags = s->sif,
                               .seed = 1, .p2m_va = P2M_VA, .p2m_slots = 32 };
     struct p2m_config pc = { P2M_VA, 32, s->reserve, &sim_frames };
 

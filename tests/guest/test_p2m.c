@@ -13,7 +13,7 @@
 #include "test.h"
 
 /* Far above dom0's RAM, inside the default 512 GiB reserve. */
-#define FAR_PFN   (300UL * P2M_PFNS_PER_PTE)      /* 300 GiB */
+#define FAR_PFN   (300UL * P2M_PFNS_PER_PTE_PAGE)      /* 300 GiB */
 
 GUEST_TEST(p2m_self_check, 0)
 {
@@ -132,8 +132,8 @@ GUEST_TEST(p2m_frame_list_walk, 0)
         xen_pfn_t leaf_mfn;
         bool all_invalid = true;
 
-        if (first % P2M_PFNS_PER_PTE == 0) {
-            mid = mfn_to_local_page(top[first / P2M_PFNS_PER_PTE]);
+        if (first % P2M_PFNS_PER_PTE_PAGE == 0) {
+            mid = mfn_to_local_page(top[first / P2M_PFNS_PER_PTE_PAGE]);
             TEST_ASSERT(mid, "mid page for pfn %#lx", (unsigned long)first);
         }
         leaf_mfn = mid[(first / P2M_PER_PAGE) % 512];
@@ -209,10 +209,10 @@ GUEST_TEST(p2m_identity_ranges, 0)
                 (unsigned long)before.leaves, (unsigned long)after.leaves);
 
     /* A whole missing GiB made 1:1 costs one PMD entry, no page (when one is left). */
-    xen_pfn_t g = find_missing_run(e, P2M_PFNS_PER_PTE, P2M_PFNS_PER_PTE);
+    xen_pfn_t g = find_missing_run(e, P2M_PFNS_PER_PTE_PAGE, P2M_PFNS_PER_PTE_PAGE);
     if (g) {
         p2m_get_stats(&before);
-        TEST_ASSERT(p2m_set_identity_range(g, g + P2M_PFNS_PER_PTE) == 0, "whole GiB");
+        TEST_ASSERT(p2m_set_identity_range(g, g + P2M_PFNS_PER_PTE_PAGE) == 0, "whole GiB");
         p2m_get_stats(&after);
         TEST_ASSERT(p2m_kind_of(g + 12345) == P2M_IDENTITY, "inside the GiB");
         TEST_ASSERT(after.total == before.total, "pages %lu -> %lu",
@@ -227,7 +227,7 @@ GUEST_TEST(p2m_identity_ranges, 0)
 /* A write into a shared chunk allocates; the non-allocating setter refuses. */
 GUEST_TEST(p2m_set_allocates_and_grows, 0)
 {
-    xen_pfn_t pfn = FAR_PFN + 20 * P2M_PFNS_PER_PTE + 3;
+    xen_pfn_t pfn = FAR_PFN + 20 * P2M_PFNS_PER_PTE_PAGE + 3;
     uint64_t gen = shared_info->arch.p2m_generation;
 
     TEST_ASSERT(!p2m_try_set(pfn, FOREIGN_FRAME(1)), "shared leaf took a store");

@@ -27,7 +27,7 @@ static inline int p2m_boot(xen_pfn_t nr, uint32_t sif, xen_pfn_t reserve,
                            uint64_t seed)
 {
     struct sim_config cfg = {
-        .nr_pages = nr, .map_all = true, .sif_flags = sif, .seed = seed,
+        .nr_pages = nr, .map_all = true, .start_info_flags = sif, .seed = seed,
         .p2m_va = TEST_P2M_VA, .p2m_slots = TEST_P2M_SLOTS,
         .max_pages = nr + 65536,
     };

@@ -482,8 +482,8 @@ static void grows_past_boot_max_pfn(void **state)
 /* Domains with the frame list list (no SIF_VIRT_P2M_4TOOLS) across 1 GiB. */
 static void grows_across_a_gib_with_frame_list(void **state)
 {
-    const xen_pfn_t nr = P2M_PFNS_PER_PTE - 300;     /* just below 1 GiB */
-    struct balloon_config bc = { .pfn_limit = 2 * P2M_PFNS_PER_PTE, .batch = 512 };
+    const xen_pfn_t nr = P2M_PFNS_PER_PTE_PAGE - 300;     /* just below 1 GiB */
+    struct balloon_config bc = { .pfn_limit = 2 * P2M_PFNS_PER_PTE_PAGE, .batch = 512 };
 
     (void)state;
     p2m_shutdown();

@@ -79,7 +79,7 @@ static void built_from_start_info(void **state)
 static void set_privatises_shared_pages(void **state)
 {
     struct p2m_stats before, after;
-    xen_pfn_t far = 3 * P2M_PFNS_PER_PTE + 17;     /* GiB 3: all shared */
+    xen_pfn_t far = 3 * P2M_PFNS_PER_PTE_PAGE + 17;     /* GiB 3: all shared */
     uint64_t gen = sim.shared.arch.p2m_generation;
 
     (void)state;
@@ -130,8 +130,8 @@ static void beyond_the_reserve(void **state)
 static void allocation_failures(void **state)
 {
     /* A pfn in a fresh 512 GiB chunk needs: PMD, PTE page, mid, leaf. */
-    xen_pfn_t pfn = 3 * P2M_PFNS_PER_PMD + 5;
-    struct p2m_config pc = { TEST_P2M_VA, TEST_P2M_SLOTS, 4 * P2M_PFNS_PER_PMD, &sim_frames };
+    xen_pfn_t pfn = 3 * P2M_PFNS_PER_PMD_PAGE + 5;
+    struct p2m_config pc = { TEST_P2M_VA, TEST_P2M_SLOTS, 4 * P2M_PFNS_PER_PMD_PAGE, &sim_frames };
 
     (void)state;
     p2m_shutdown();
@@ -233,8 +233,8 @@ static void property_against_reference_array(void **state)
                         : (r >> 50) % 3 == 1 ? (rnd() & 0xffffffffUL)
                                              : FOREIGN_FRAME(rnd() & 0xfffffUL);
             /* Mostly near existing leaves, sometimes anywhere. */
-            if ((r >> 58) & 1 && pfn >= P2M_PFNS_PER_PTE)
-                pfn = (pfn % (64 * 512)) + (pfn & ~(P2M_PFNS_PER_PTE - 1));
+            if ((r >> 58) & 1 && pfn >= P2M_PFNS_PER_PTE_PAGE)
+                pfn = (pfn % (64 * 512)) + (pfn & ~(P2M_PFNS_PER_PTE_PAGE - 1));
             assert_int_equal(p2m_set(pfn, v), 0);
             ref[pfn] = v;
             break;
@@ -251,7 +251,7 @@ static void property_against_reference_array(void **state)
         case 3: {                   /* identity range, sometimes huge */
             if (ops % 8)
                 break;
-            xen_pfn_t len = (r >> 44) & 1 ? (rnd() % (3 * P2M_PFNS_PER_PTE))
+            xen_pfn_t len = (r >> 44) & 1 ? (rnd() % (3 * P2M_PFNS_PER_PTE_PAGE))
                                           : (rnd() % 2000);
             xen_pfn_t end = pfn + len > PROP_SPACE ? PROP_SPACE : pfn + len;
             assert_int_equal(p2m_set_identity_range(pfn, end), 0);
@@ -307,7 +307,7 @@ static void sparse_64_tib(void **state)
     static uint64_t chunks[NSET + 200], gibs[NSET + 200], pmds[NSET + 200];
     uint64_t nc = 0, ng = 0, np = 0;
     struct p2m_stats st;
-    xen_pfn_t id_start = 3UL << 32, id_end = id_start + 7 * P2M_PFNS_PER_PTE;
+    xen_pfn_t id_start = 3UL << 32, id_end = id_start + 7 * P2M_PFNS_PER_PTE_PAGE;
     uint64_t entries_before;
 
     (void)state;
@@ -322,26 +322,26 @@ static void sparse_64_tib(void **state)
     pmds[np++] = 0;
     for (int i = 0; i < NSET; i++) {
         /* Clustered: 60 islands of RAM spread over the 64 TiB. */
-        xen_pfn_t island = (rnd() % 60) * (SPACE_64T / 61) + P2M_PFNS_PER_PMD;
-        sets[i].pfn = island + rnd() % (4 * P2M_PFNS_PER_PTE);
+        xen_pfn_t island = (rnd() % 60) * (SPACE_64T / 61) + P2M_PFNS_PER_PMD_PAGE;
+        sets[i].pfn = island + rnd() % (4 * P2M_PFNS_PER_PTE_PAGE);
         sets[i].mfn = rnd() & 0xfffffffUL;
         assert_int_equal(p2m_set(sets[i].pfn, sets[i].mfn), 0);
         chunks[nc++] = sets[i].pfn / 512;
-        gibs[ng++] = sets[i].pfn / P2M_PFNS_PER_PTE;
-        pmds[np++] = sets[i].pfn / P2M_PFNS_PER_PMD;
+        gibs[ng++] = sets[i].pfn / P2M_PFNS_PER_PTE_PAGE;
+        pmds[np++] = sets[i].pfn / P2M_PFNS_PER_PMD_PAGE;
     }
     /* A huge identity hole: 7 whole GiB, one PMD entry each, cheaply. */
     entries_before = sim.mmu_update_entries;
     assert_int_equal(p2m_set_identity_range(id_start, id_end), 0);
     assert_true(sim.mmu_update_entries - entries_before <= 7 + 8);
-    pmds[np++] = id_start / P2M_PFNS_PER_PMD;       /* its PMD goes private */
+    pmds[np++] = id_start / P2M_PFNS_PER_PMD_PAGE;       /* its PMD goes private */
     /* One unaligned identity range: two partial leaves, 2 MiB chunks between. */
     xen_pfn_t u0 = (7UL << 31) + 100, u1 = u0 + 5000;
     assert_int_equal(p2m_set_identity_range(u0, u1), 0);
     chunks[nc++] = u0 / 512;
     chunks[nc++] = (u1 - 1) / 512;
-    gibs[ng++] = u0 / P2M_PFNS_PER_PTE;
-    pmds[np++] = u0 / P2M_PFNS_PER_PMD;
+    gibs[ng++] = u0 / P2M_PFNS_PER_PTE_PAGE;
+    pmds[np++] = u0 / P2M_PFNS_PER_PMD_PAGE;
 
     for (int i = 0; i < NSET; i++) {
         /* Later sets may overwrite earlier ones at the same pfn. */

@@ -60,7 +60,7 @@ struct sim_config {
     uint64_t nr_pages;          /* the domain's RAM at boot */
     uint64_t max_pages;         /* reservation limit (default nr_pages + 4096) */
     bool map_all;               /* map every pfn, as after minnow's boot */
-    uint32_t sif_flags;
+    uint32_t start_info_flags;
     uint64_t seed;
     uint64_t p2m_va;            /* where the p2m will live (generation check) */
     uint64_t p2m_slots;

@@ -224,7 +224,7 @@ void sim_init(const struct sim_config *cfg)
     sim.start_info.mfn_list = (unsigned long)sim.boot_mfn_list;
     sim.start_info.pt_base = (KERNEL_PAGES + ntables - 1) << 12;
     sim.start_info.nr_pt_frames = ntables;
-    sim.start_info.flags = sim.cfg.sif_flags;
+    sim.start_info.flags = sim.cfg.start_info_flags;
     strcpy(sim.start_info.magic, "xen-3.0-x86_64");
     sim.mmu_update_calls = sim.mmu_update_entries = sim.mmuext_calls = 0;
 }
