@@ -31,12 +31,12 @@
 #include <xen/xen.h>
 #include <xen/memory.h>
 #include <minnow/balloon.h>
-#include "balloon_pfns.h"
 #include <minnow/console.h>
 #include <arch/page.h>
 #include <minnow/frame.h>
 #include <minnow/xen_mm.h>
 #include <minnow/p2m.h>
+#include <minnow/pfn_set.h>
 #include <minnow/pt.h>
 
 #define RAM_PTE     PTE_KERNEL_RW       /* how mm_init() maps RAM */
@@ -48,6 +48,12 @@ static struct {
     uint64_t keep_free, static_max;
 } bl;
 static uint64_t released_before_init;
+
+/* The ballooned-out pfns: refilled first when going up.  A chunk's bitmap
+ * page is a frame the balloon took from the allocator anyway (the first
+ * one met for that chunk going down), and goes back once the chunk is
+ * empty: the set cannot fail for want of memory. */
+static struct pfn_set ballooned;
 
 /* The extent list of one hypercall, and the pfn of each extent. */
 static xen_pfn_t batch_pfn[BALLOON_MAX_BATCH];
@@ -156,6 +162,15 @@ static void restore_range(unsigned int from, unsigned int to)
     }
 }
 
+/* A chunk of the set that holds nothing gives its page back. */
+static void trim(xen_pfn_t pfn)
+{
+    xen_pfn_t page = pfn_set_take_page(&ballooned, pfn);
+
+    if (page != NO_FRAME)
+        frame_free(page);
+}
+
 /* ---- down ------------------------------------------------------------------ */
 
 /* Take up to want free frames into batch_pfn; new bitmap chunks noted. */
@@ -170,13 +185,13 @@ static unsigned int gather_frames(unsigned int want, unsigned int *nnew)
             bl.st.block = BALLOON_NO_FREE_FRAMES;
             break;
         }
-        if (pfn / BALLOON_CHUNK_PFNS >= BALLOON_MAX_CHUNKS) {
+        if (pfn >= PFN_SET_MAX_PFNS) {
             printk("balloon: pfn %#lx is beyond the balloon's 1 TiB\n", (unsigned long)pfn);
             frame_free(pfn);
             break;
         }
-        if (!balloon_set_has_page(pfn)) {
-            balloon_set_give_page(pfn, pfn);
+        if (!pfn_set_has_page(&ballooned, pfn)) {
+            pfn_set_give_page(&ballooned, pfn, pfn);
             new_chunk[(*nnew)++] = pfn;
             continue;
         }
@@ -231,7 +246,9 @@ static long down_batch(unsigned int want)
         done = extents_done("decrease_reservation", rc, n);
         restore_range(done, n);
         for (unsigned int i = 0; i < done; i++)
-            balloon_set_add(batch_pfn[i]);
+            if (!pfn_set_add(&ballooned, batch_pfn[i]))
+                printk("balloon: pfn %#lx is already in the balloon\n",
+                       (unsigned long)batch_pfn[i]);
         bl.st.current_pages -= done;
         bl.st.pages_down += done;
         note_current();
@@ -241,7 +258,7 @@ static long down_batch(unsigned int want)
         done = 0;
     }
     for (unsigned int i = 0; i < nnew; i++)
-        balloon_set_trim(new_chunk[i]);
+        trim(new_chunk[i]);
     return done;
 }
 
@@ -352,7 +369,7 @@ static void give_back(unsigned int from, unsigned int to)
 
 static long up_batch(unsigned int want)
 {
-    unsigned int n = balloon_set_collect(0, batch_pfn, want), ballooned = n;
+    unsigned int n = pfn_set_collect(&ballooned, 0, batch_pfn, want), refilled = n;
     unsigned int done, placed = 0;
     long rc;
 
@@ -378,13 +395,14 @@ static long up_batch(unsigned int want)
     give_back(placed, done);
 
     for (unsigned int i = 0; i < placed; i++) {
-        if (i < ballooned)
-            balloon_set_remove(batch_pfn[i]);
-        else
+        if (i >= refilled)
             bl.st.top_pfn = batch_pfn[i] + 1;
+        else if (!pfn_set_remove(&ballooned, batch_pfn[i]))
+            printk("balloon: pfn %#lx is not in the balloon\n",
+                   (unsigned long)batch_pfn[i]);
     }
-    for (unsigned int i = 0; i < placed && i < ballooned; i++)
-        balloon_set_trim(batch_pfn[i]);
+    for (unsigned int i = 0; i < placed && i < refilled; i++)
+        trim(batch_pfn[i]);
     bl.st.pages_up += placed;
     note_current();
     return placed;
@@ -530,12 +548,11 @@ int balloon_core_resync(void)
 
 int balloon_core_init(const struct balloon_config *cfg)
 {
-    const xen_pfn_t set_reach = BALLOON_MAX_CHUNKS * BALLOON_CHUNK_PFNS;
     uint64_t in_use;
     int rc;
 
     memset(&bl, 0, sizeof(bl));
-    balloon_set_reset();
+    pfn_set_init(&ballooned);
     if (!p2m_ready()) {
         printk("balloon: needs the p2m\n");
         return -EINVAL;
@@ -551,8 +568,8 @@ int balloon_core_init(const struct balloon_config *cfg)
     bl.pfn_limit = cfg->pfn_limit;
     if (bl.pfn_limit > p2m_table_limit)
         bl.pfn_limit = p2m_table_limit;
-    if (bl.pfn_limit > set_reach)
-        bl.pfn_limit = set_reach;
+    if (bl.pfn_limit > PFN_SET_MAX_PFNS)
+        bl.pfn_limit = PFN_SET_MAX_PFNS;
     bl.st.top_pfn = p2m_max_pfn();
 
     in_use = bl.st.current_pages - frame_free_count();
@@ -579,13 +596,25 @@ bool balloon_core_ready(void)
 void balloon_core_fini(void)
 {
     memset(&bl, 0, sizeof(bl));
-    balloon_set_reset();
+    pfn_set_init(&ballooned);
     released_before_init = 0;
+}
+
+bool balloon_pfn_is_ballooned(xen_pfn_t pfn)
+{
+    return pfn_set_contains(&ballooned, pfn);
+}
+
+xen_pfn_t balloon_next_ballooned(xen_pfn_t from)
+{
+    xen_pfn_t pfn;
+
+    return pfn_set_collect(&ballooned, from, &pfn, 1) ? pfn : NO_FRAME;
 }
 
 void balloon_get_stats(struct balloon_stats *out)
 {
     *out = bl.st;
-    out->ballooned_pages = balloon_set_members();
-    out->bitmap_pages = balloon_set_pages();
+    out->ballooned_pages = ballooned.members;
+    out->bitmap_pages = ballooned.pages;
 }

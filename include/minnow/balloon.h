@@ -35,8 +35,6 @@
 #define BALLOON_MAX_BATCH       4096u   /* the extent list is static */
 #define BALLOON_DEFAULT_KEEP_FREE 256u  /* down leaves this many frames free */
 #define BALLOON_MIN_HEADROOM    1024u   /* default minimum: in use + 4 MiB */
-#define BALLOON_CHUNK_PFNS      (4096UL * 8)    /* pfns per bitmap page */
-#define BALLOON_MAX_CHUNKS      8192UL          /* 2^28 pfns: 1 TiB */
 
 struct balloon_config {
     xen_pfn_t pfn_limit;        /* fresh pfns stay below (frame allocator

@@ -47,11 +47,6 @@ struct mm_boot_info mm_boot;
 #define BOOT_SLACK_PFNS 128u        /* Xen guarantees 512 KiB after the stack */
 #define XEN_MAP_ALIGN_PFNS 1024u    /* ... and maps up to a 4 MiB boundary */
 
-static void *frame_va(xen_pfn_t pfn)
-{
-    return pfn_to_virt(pfn);
-}
-
 static int heap_map_page(uint64_t va)
 {
     xen_pfn_t pfn;
@@ -159,7 +154,7 @@ void mm_init(void)
     plan_e820(nr_pages, boot_end);
 
     /* Step 2: the free, usable part of what Xen mapped (page 0 stays out). */
-    frame_allocator_init(plan.p2m_limit, frame_va);
+    frame_allocator_init(plan.p2m_limit);
     free_usable(1, virt_to_pfn(_text));
     free_usable(boot_end, mapped_end);
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
+#include <minnow/pfn_set.h>
 #include <minnow/xen_mm.h>
 #include "mm/p2m_internal.h"
 #include <minnow/pt.h>
@@ -32,11 +33,6 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void *frame_va(xen_pfn_t pfn)
-{
-    return xen_mm_page(pfn);
-}
-
 static void boot(unsigned int batch, bool scrub)
 {
     struct sim_config cfg = {
@@ -45,7 +41,7 @@ static void boot(unsigned int batch, bool scrub)
         .p2m_va = P2M_VA, .p2m_slots = 32, .max_pages = NR,
     };
     struct p2m_config pc = { .virt_base = P2M_VA, .virt_slots = 32, .frames = &sim_frames };
-    struct balloon_config bc = { .pfn_limit = 4 * FRAME_CHUNK_PFNS, .batch = batch,
+    struct balloon_config bc = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS, .batch = batch,
                                  .scrub = scrub };
     xen_pfn_t pfn;
 
@@ -59,7 +55,7 @@ static void boot(unsigned int batch, bool scrub)
         fprintf(stderr, "bench_balloon: p2m_init failed\n");
         exit(1);
     }
-    frame_allocator_init(4 * FRAME_CHUNK_PFNS, frame_va);
+    frame_allocator_init(4 * PFN_SET_CHUNK_PFNS);
     while (sim_pool_count() > POOL_KEEP && sim_pool_take(&pfn) == 0)
         frame_free(pfn);
     if (balloon_core_init(&bc)) {

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
+#include <minnow/pfn_set.h>
 #include <minnow/xen_mm.h>
 #include "p2m_fixture.h"
 
@@ -41,11 +42,6 @@ static uint64_t rnd(void)
     return rng_state;
 }
 
-static void *host_frame_va(xen_pfn_t pfn)
-{
-    return xen_mm_page(pfn);
-}
-
 /*
  * A booted domain of nr pages with max_pages, its free frames split
  * between the frame allocator (what the balloon takes) and the model's
@@ -54,7 +50,7 @@ static void *host_frame_va(xen_pfn_t pfn)
 static void boot(xen_pfn_t nr, uint64_t max_pages, uint32_t sif,
                  const struct balloon_config *bc)
 {
-    struct balloon_config def = { .pfn_limit = 4 * FRAME_CHUNK_PFNS };
+    struct balloon_config def = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
     xen_pfn_t pfn;
 
     if (!bc)
@@ -62,7 +58,7 @@ static void boot(xen_pfn_t nr, uint64_t max_pages, uint32_t sif,
     assert_int_equal(p2m_boot(nr, sif, 0, 7), 0);
     sim.cfg.max_pages = max_pages;
     /* As in the guest, the allocator's limit covers the balloon's growth. */
-    frame_allocator_init(bc->pfn_limit > nr ? bc->pfn_limit : nr, host_frame_va);
+    frame_allocator_init(bc->pfn_limit > nr ? bc->pfn_limit : nr);
     while (sim_pool_count() > POOL_KEEP && sim_pool_take(&pfn) == 0)
         frame_free(pfn);
     free_at_boot = frame_free_count();
@@ -589,7 +585,7 @@ static void scrub_zeroes_what_is_given(void **state)
 
 static void released_pages_raise_the_boot_target(void **state)
 {
-    struct balloon_config bc = { .pfn_limit = 4 * FRAME_CHUNK_PFNS };
+    struct balloon_config bc = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
 
     (void)state;
     balloon_core_fini();
