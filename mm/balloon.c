@@ -1,8 +1,8 @@
 /*
  * The balloon's accounting and batching (include/minnow/balloon.h,
- * docs/balloon.md).  Synchronous and thread-free: drivers/balloon.c runs it
- * from a worker thread in the guest, the host tests run it against the Xen
- * model.
+ * docs/balloon.md).  Synchronous and thread-free: drivers/balloon/worker.c
+ * runs it from a thread in the guest, the host tests run it against the
+ * Xen model.
  *
  * One batch going down (up to `batch` pages, one decrease_reservation):
  *
@@ -429,7 +429,7 @@ long balloon_up(uint64_t nr)
 
 /* ---- target -------------------------------------------------------------- */
 
-uint64_t balloon_core_max_pages(void)
+uint64_t balloon_max_pages(void)
 {
     domid_t self = DOMID_SELF;
     long rc = xen_memory_op(XENMEM_maximum_reservation, &self);
@@ -466,23 +466,23 @@ static uint64_t clamp_target(uint64_t pages, bool say)
     return t;
 }
 
-uint64_t balloon_core_set_target(uint64_t pages)
+uint64_t balloon_set_target(uint64_t pages)
 {
     if (!bl.ready)
         return 0;
     bl.target_asked = true;
     bl.st.requested_pages = pages;
-    balloon_core_max_pages();
+    balloon_max_pages();
     bl.st.target_pages = clamp_target(pages, true);
     return bl.st.target_pages;
 }
 
-void balloon_core_set_static_max(uint64_t pages)
+void balloon_set_static_max(uint64_t pages)
 {
     bl.static_max = pages;
 }
 
-void balloon_core_set_batch(unsigned int batch)
+void balloon_set_batch(unsigned int batch)
 {
     if (batch == 0)
         batch = BALLOON_DEFAULT_BATCH;
@@ -493,18 +493,18 @@ void balloon_core_set_batch(unsigned int batch)
     bl.st.batch = batch;
 }
 
-void balloon_core_set_scrub(bool scrub)
+void balloon_set_scrub(bool scrub)
 {
     bl.st.scrub = scrub;
 }
 
-long balloon_core_step(uint64_t max_pages)
+long balloon_step(uint64_t max_pages)
 {
     uint64_t cur = bl.st.current_pages, t;
 
     if (!bl.ready)
         return -EINVAL;
-    balloon_core_max_pages();
+    balloon_max_pages();
     t = bl.st.target_pages = clamp_target(bl.st.requested_pages, false);
     if (cur > t)
         return balloon_down(t + max_pages < cur ? max_pages : cur - t);
@@ -532,7 +532,7 @@ void balloon_note_released(uint64_t pages)
         bl.st.requested_pages += pages;
 }
 
-int balloon_core_resync(void)
+int balloon_resync(void)
 {
     domid_t self = DOMID_SELF;
     long rc = xen_memory_op(XENMEM_current_reservation, &self);
@@ -546,7 +546,7 @@ int balloon_core_resync(void)
     return 0;
 }
 
-int balloon_core_init(const struct balloon_config *cfg)
+int balloon_init(const struct balloon_config *cfg)
 {
     uint64_t in_use;
     int rc;
@@ -557,13 +557,13 @@ int balloon_core_init(const struct balloon_config *cfg)
         printk("balloon: needs the p2m\n");
         return -EINVAL;
     }
-    rc = balloon_core_resync();
+    rc = balloon_resync();
     if (rc)
         return rc;
     bl.st.low_pages = bl.st.high_pages = bl.st.current_pages;
     bl.static_max = cfg->static_max_pages;
     bl.keep_free = cfg->keep_free ? cfg->keep_free : BALLOON_DEFAULT_KEEP_FREE;
-    balloon_core_set_batch(cfg->batch);
+    balloon_set_batch(cfg->batch);
     bl.st.scrub = cfg->scrub;
     bl.pfn_limit = cfg->pfn_limit;
     if (bl.pfn_limit > p2m_table_limit)
@@ -579,7 +579,7 @@ int balloon_core_init(const struct balloon_config *cfg)
                (unsigned long)bl.st.min_pages, (unsigned long)bl.st.current_pages);
         bl.st.min_pages = bl.st.current_pages;
     }
-    balloon_core_max_pages();
+    balloon_max_pages();
     bl.st.released_at_boot = released_before_init;
     bl.st.requested_pages = bl.st.current_pages + released_before_init;
     released_before_init = 0;
@@ -588,12 +588,12 @@ int balloon_core_init(const struct balloon_config *cfg)
     return 0;
 }
 
-bool balloon_core_ready(void)
+bool balloon_ready(void)
 {
     return bl.ready;
 }
 
-void balloon_core_fini(void)
+void balloon_fini(void)
 {
     memset(&bl, 0, sizeof(bl));
     pfn_set_init(&ballooned);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <xen/xen.h>
+#include <minnow/balloon_worker.h>
 
 struct mm_boot_info {
     xen_pfn_t nr_pages;            /* pfns Xen populated: [0, nr_pages) */
@@ -15,7 +16,7 @@ struct mm_boot_info {
     xen_pfn_t xen_mapped_end_pfn;  /* end of what Xen mapped for us */
     uint64_t frames_at_boot;       /* free frames after setup */
     uint64_t pt_tables_at_boot;    /* page-table pages minnow added */
-    uint64_t released_pages;       /* given back to Xen from E820 holes */
+    struct balloon_worker_config balloon;  /* the pfn space, pages released */
 };
 
 struct e820_map;

@@ -188,7 +188,8 @@ void mm_init(void)
     for (unsigned i = 0; i < e820_result.nr_stuck; i++)
         frame_free_range(e820_result.stuck[i].start,
                          e820_result.stuck[i].end - e820_result.stuck[i].start);
-    mm_boot.released_pages = e820_result.released_pages;
+    mm_boot.balloon.pfn_limit = plan.p2m_limit;
+    mm_boot.balloon.released_pages = e820_result.released_pages;
     printk("mm: E820 applied: %lu pages moved, %lu released (balloon headroom), "
            "%lu stuck, %lu pfns 1:1\n", (unsigned long)e820_result.moved_pages,
            (unsigned long)e820_result.released_pages, (unsigned long)e820_result.stuck_pages,

@@ -58,15 +58,15 @@ static void boot(unsigned int batch, bool scrub)
     frame_allocator_init(4 * PFN_SET_CHUNK_PFNS);
     while (sim_pool_count() > POOL_KEEP && sim_pool_take(&pfn) == 0)
         frame_free(pfn);
-    if (balloon_core_init(&bc)) {
-        fprintf(stderr, "bench_balloon: balloon_core_init failed\n");
+    if (balloon_init(&bc)) {
+        fprintf(stderr, "bench_balloon: balloon_init failed\n");
         exit(1);
     }
 }
 
 static void shutdown(void)
 {
-    balloon_core_fini();
+    balloon_fini();
     memset(&p2m, 0, sizeof(p2m));
     p2m_table_va = 0;
     p2m_table_limit = 0;

@@ -1,6 +1,6 @@
 /*
- * Host tests of the balloon's accounting and batching (mm/balloon_core.c,
- * mm/balloon_set.c) against the Xen model: the real p2m, page tables and
+ * Host tests of the balloon's accounting and batching (mm/balloon.c, its
+ * pfn_set) against the Xen model: the real p2m, page tables and
  * frame allocator, with reservation hypercalls that can be made to do
  * part of the work, or none, at any position.
  *
@@ -62,7 +62,7 @@ static void boot(xen_pfn_t nr, uint64_t max_pages, uint32_t sif,
     while (sim_pool_count() > POOL_KEEP && sim_pool_take(&pfn) == 0)
         frame_free(pfn);
     free_at_boot = frame_free_count();
-    assert_int_equal(balloon_core_init(bc), 0);
+    assert_int_equal(balloon_init(bc), 0);
     host_console_reset();
 }
 
@@ -76,7 +76,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    balloon_core_fini();
+    balloon_fini();
     p2m_shutdown();
     return 0;
 }
@@ -168,7 +168,7 @@ static void init_reads_the_reservation(void **state)
     assert_int_equal(st.batch, BALLOON_DEFAULT_BATCH);
     /* In use (not free) plus 4 MiB of headroom. */
     assert_int_equal(st.min_pages, NR - free_at_boot + BALLOON_MIN_HEADROOM);
-    assert_int_equal(balloon_core_step(100000), 0);
+    assert_int_equal(balloon_step(100000), 0);
     assert_int_equal(st.ballooned_pages, 0);
     check_world();
     check_ownership();
@@ -257,7 +257,7 @@ static void batch_size_sets_extents_per_call(void **state)
         unsigned int b = sizes[i];
         uint64_t n = b == 1 ? 100 : 5000;
 
-        balloon_core_set_batch(b);
+        balloon_set_batch(b);
         before = stats();
         assert_int_equal(balloon_down(n), n);
         after = stats();
@@ -268,7 +268,7 @@ static void batch_size_sets_extents_per_call(void **state)
         assert_int_equal(stats().max_extents_per_call, b);
     }
     assert_int_equal(stats().max_extents_per_call, BALLOON_MAX_BATCH);
-    balloon_core_set_batch(BALLOON_MAX_BATCH + 1);
+    balloon_set_batch(BALLOON_MAX_BATCH + 1);
     assert_int_equal(stats().batch, BALLOON_MAX_BATCH);
     assert_true(host_console_contains("too large"));
     check_world();
@@ -278,7 +278,7 @@ static void batch_size_sets_extents_per_call(void **state)
 static void partial_down_at_every_position(void **state)
 {
     (void)state;
-    balloon_core_set_batch(64);
+    balloon_set_batch(64);
     for (long k = 0; k <= 64; k++) {
         struct balloon_stats before = stats();
         uint64_t free_before = frame_free_count(), dom = sim.dom_pages;
@@ -329,7 +329,7 @@ static void down_error_changes_nothing(void **state)
 static void partial_up_at_every_position(void **state)
 {
     (void)state;
-    balloon_core_set_batch(64);
+    balloon_set_batch(64);
     assert_int_equal(balloon_down(64 * 66), 64 * 66);
     for (long k = 0; k <= 64; k++) {
         struct balloon_stats before = stats();
@@ -392,33 +392,33 @@ static void target_clamped_to_min_and_max(void **state)
     uint64_t t;
 
     (void)state;
-    t = balloon_core_set_target(1);
+    t = balloon_set_target(1);
     assert_int_equal(t, st.min_pages);
     assert_true(host_console_contains("below the minimum"));
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, st.min_pages);
     assert_true(stats().current_pages >= st.min_pages);
     check_world();
 
     host_console_reset();
-    t = balloon_core_set_target(NR + 1000000);
+    t = balloon_set_target(NR + 1000000);
     assert_int_equal(t, NR + 8192);
     assert_true(host_console_contains("above the maximum"));
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 8192);
-    assert_int_equal(balloon_core_step(10000), 0);
+    assert_int_equal(balloon_step(10000), 0);
     check_world();
 
     /* The toolstack raises the maximum: the asked-for target is followed. */
     sim.cfg.max_pages = NR + 10000;
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 10000);
     /* ... and lowers it below what we hold: the balloon goes down to it. */
     sim.cfg.max_pages = NR - 3000;
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR - 3000);
     check_world();
@@ -432,8 +432,8 @@ static void up_refused_at_maximum(void **state)
     sim.cfg.max_pages = NR;
     assert_int_equal(balloon_up(10), -EBUSY);
     assert_int_equal(stats().block, BALLOON_XEN_REFUSED);
-    balloon_core_set_target(NR + 10);
-    assert_int_equal(balloon_core_step(100), 0);    /* target clamped to max */
+    balloon_set_target(NR + 10);
+    assert_int_equal(balloon_step(100), 0);    /* target clamped to max */
     check_world();
 }
 
@@ -563,7 +563,7 @@ static void scrub_zeroes_what_is_given(void **state)
 
     (void)state;
     fill_free_frames();
-    balloon_core_set_scrub(true);
+    balloon_set_scrub(true);
     sim_inject_memop(XENMEM_decrease_reservation, 100, 0);
     assert_int_equal(balloon_down(512), 100);
     st = stats();
@@ -588,14 +588,14 @@ static void released_pages_raise_the_boot_target(void **state)
     struct balloon_config bc = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
 
     (void)state;
-    balloon_core_fini();
+    balloon_fini();
     p2m_shutdown();
     /* Noted before init, as the E820 code does at boot; a domU's flags. */
     balloon_note_released(300);
     boot(NR, NR + 8192, SIF_VIRT_P2M_4TOOLS, &bc);
     assert_int_equal(stats().released_at_boot, 300);
     assert_int_equal(stats().target_pages, NR + 300);
-    while (balloon_core_step(1000) > 0)
+    while (balloon_step(1000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 300);
     assert_int_equal(stats().top_pfn, NR + 300);
@@ -603,7 +603,7 @@ static void released_pages_raise_the_boot_target(void **state)
     /* After the boot, a note raises the target only if nobody set one. */
     balloon_note_released(10);
     assert_int_equal(stats().requested_pages, NR + 310);
-    balloon_core_set_target(NR);
+    balloon_set_target(NR);
     balloon_note_released(10);
     assert_int_equal(stats().requested_pages, NR);
 }
@@ -612,7 +612,7 @@ static void restore_resync(void **state)
 {
     (void)state;
     assert_int_equal(balloon_down(100), 100);
-    assert_int_equal(balloon_core_resync(), 0);
+    assert_int_equal(balloon_resync(), 0);
     assert_int_equal(stats().current_pages, sim.dom_pages);
     check_world();
 }
@@ -627,8 +627,8 @@ static void random_sequences_keep_invariants(void **state)
         uint64_t lo = stats().min_pages, hi = NR + 8192;
         uint64_t target = lo + rnd() % (hi - lo + 1);
 
-        balloon_core_set_batch(1 + rnd() % 1024);
-        balloon_core_set_scrub(r & 1);
+        balloon_set_batch(1 + rnd() % 1024);
+        balloon_set_scrub(r & 1);
         switch ((r >> 1) % 8) {
         case 0:
             sim_inject_memop(XENMEM_decrease_reservation, rnd() % 700, 0);
@@ -646,8 +646,8 @@ static void random_sequences_keep_invariants(void **state)
         default:
             break;
         }
-        balloon_core_set_target(target);
-        for (int i = 0; i < 4 && balloon_core_step(1 + rnd() % 20000) > 0; i++)
+        balloon_set_target(target);
+        for (int i = 0; i < 4 && balloon_step(1 + rnd() % 20000) > 0; i++)
             ;
         sim_fail_frame_alloc_after(-1);
         /* Disarm an injection not used up: re-arm it on an op the steps
@@ -657,8 +657,8 @@ static void random_sequences_keep_invariants(void **state)
             check_world();
     }
     /* With nothing failing, every target is reached. */
-    balloon_core_set_target(NR + 4000);
-    while (balloon_core_step(100000) > 0)
+    balloon_set_target(NR + 4000);
+    while (balloon_step(100000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 4000);
     check_world();
