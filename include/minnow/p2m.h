@@ -81,13 +81,6 @@ int p2m_init(const struct p2m_config *cfg);
 /* Check cfg for nr_pages pfns; *limit = the pfn space p2m_init() will
  * cover (for planning before it runs).  0 or -EINVAL, printed. */
 int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr_pages, xen_pfn_t *limit);
-/* Guest boot glue (arch/x86_64/p2m_boot.c): p2m_init() with P2M_VIRT_BASE
- * and the command line's p2m_reserve=, then p2m_check / p2m_dump if asked. */
-void p2m_setup_at_boot(void);
-/* The configuration p2m_setup_at_boot() uses (P2M_VIRT_BASE, p2m_reserve=). */
-void p2m_boot_config(struct p2m_config *cfg);
-/* After boot has finished changing the p2m: p2m_check and p2m_dump if asked. */
-void p2m_boot_report(void);
 bool p2m_ready(void);
 
 /* ---- lookups --------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <minnow/cmdline.h>
 #include <minnow/console.h>
 #include <minnow/hypervisor.h>
+#include <minnow/mm.h>
 #include <minnow/p2m.h>
 #include <minnow/panic.h>
 
