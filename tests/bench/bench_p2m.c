@@ -17,20 +17,14 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "sim/xen_model.h"
+#include "rng.h"
 #include <minnow/pt.h>
 #undef MINNOW_HOST_TEST             /* the guest's p2m_entry_load() */
 #include "mm/p2m_internal.h"
 
 #define P2M_VA  0xffffa00000000000UL
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15UL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng = { 0x9e3779b97f4a7c15UL };
 
 static double now(void)
 {
@@ -186,7 +180,7 @@ static void bench_lookups(void)
     for (xen_pfn_t p = 0; p < nr; p++)
         array[p] = sim.boot_mfn_list[p];
     for (int i = 0; i < N; i++)
-        idx[i] = rnd() % nr;
+        idx[i] = rng_next(&rng) % nr;
     m = mirror((nr + 511) / 512);
     if (!m) {
         printf("lookup: mirroring the p2m failed\n");

@@ -26,6 +26,7 @@
 #include <minnow/pfn_set.h>
 #include <minnow/xen_mm.h>
 #include "p2m_fixture.h"
+#include "rng.h"
 
 #define NR          (32768 + 100)   /* 128 MiB + a partial leaf */
 #define POOL_KEEP   1024            /* model frames left for p2m/page tables */
@@ -33,14 +34,7 @@
 
 static uint64_t free_at_boot;
 
-static uint64_t rng_state = 0x1234567887654321UL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng = { 0x1234567887654321UL };
 
 /*
  * A booted domain of nr pages with max_pages, its free frames split
@@ -623,31 +617,31 @@ static void random_sequences_keep_invariants(void **state)
 {
     (void)state;
     for (int step = 0; step < 150; step++) {
-        uint64_t r = rnd();
+        uint64_t r = rng_next(&rng);
         uint64_t lo = stats().min_pages, hi = NR + 8192;
-        uint64_t target = lo + rnd() % (hi - lo + 1);
+        uint64_t target = lo + rng_next(&rng) % (hi - lo + 1);
 
-        balloon_set_batch(1 + rnd() % 1024);
+        balloon_set_batch(1 + rng_next(&rng) % 1024);
         balloon_set_scrub(r & 1);
         switch ((r >> 1) % 8) {
         case 0:
-            sim_inject_memop(XENMEM_decrease_reservation, rnd() % 700, 0);
+            sim_inject_memop(XENMEM_decrease_reservation, rng_next(&rng) % 700, 0);
             break;
         case 1:
-            sim_inject_memop(XENMEM_populate_physmap, rnd() % 700, 0);
+            sim_inject_memop(XENMEM_populate_physmap, rng_next(&rng) % 700, 0);
             break;
         case 2:
             sim_inject_memop((r >> 8) & 1 ? XENMEM_populate_physmap
                                           : XENMEM_decrease_reservation, 0, -EBUSY);
             break;
         case 3:
-            sim_fail_frame_alloc_after(rnd() % 4);
+            sim_fail_frame_alloc_after(rng_next(&rng) % 4);
             break;
         default:
             break;
         }
         balloon_set_target(target);
-        for (int i = 0; i < 4 && balloon_step(1 + rnd() % 20000) > 0; i++)
+        for (int i = 0; i < 4 && balloon_step(1 + rng_next(&rng) % 20000) > 0; i++)
             ;
         sim_fail_frame_alloc_after(-1);
         /* Disarm an injection not used up: re-arm it on an op the steps

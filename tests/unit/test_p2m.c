@@ -13,17 +13,11 @@
 #include <time.h>
 #include <cmocka.h>
 #include "p2m_fixture.h"
+#include "rng.h"
 
 #define NR      (32768 + 100)       /* 128 MiB + a partial last leaf */
 
-static uint64_t rng_state = 88172645463325252UL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng = { 88172645463325252UL };
 
 static int setup(void **state)
 {
@@ -223,15 +217,15 @@ static void property_against_reference_array(void **state)
 
     /* Bounded by time as well as count: ~3 s of work at most. */
     while (ops < 4000000 && (clock() - t0) < 3 * CLOCKS_PER_SEC) {
-        uint64_t r = rnd();
+        uint64_t r = rng_next(&rng);
         /* Changes stay above the booted RAM: below it live the pages the
          * p2m and the page tables are made of. */
         xen_pfn_t pfn = NR + r % (PROP_SPACE - NR);
         switch ((r >> 40) % 16) {
         case 0: case 1: {           /* set: RAM, foreign or missing */
             xen_pfn_t v = (r >> 50) % 3 == 0 ? INVALID_P2M_ENTRY
-                        : (r >> 50) % 3 == 1 ? (rnd() & 0xffffffffUL)
-                                             : FOREIGN_FRAME(rnd() & 0xfffffUL);
+                        : (r >> 50) % 3 == 1 ? (rng_next(&rng) & 0xffffffffUL)
+                                             : FOREIGN_FRAME(rng_next(&rng) & 0xfffffUL);
             /* Mostly near existing leaves, sometimes anywhere. */
             if ((r >> 58) & 1 && pfn >= P2M_PFNS_PER_PTE_PAGE)
                 pfn = (pfn % (64 * 512)) + (pfn & ~(P2M_PFNS_PER_PTE_PAGE - 1));
@@ -240,7 +234,7 @@ static void property_against_reference_array(void **state)
             break;
         }
         case 2: {                   /* try_set: must match its answer */
-            xen_pfn_t v = rnd() & 0xffffffUL;
+            xen_pfn_t v = rng_next(&rng) & 0xffffffUL;
             if (p2m_try_set(pfn, v))
                 ref[pfn] = v;
             else
@@ -251,8 +245,8 @@ static void property_against_reference_array(void **state)
         case 3: {                   /* identity range, sometimes huge */
             if (ops % 8)
                 break;
-            xen_pfn_t len = (r >> 44) & 1 ? (rnd() % (3 * P2M_PFNS_PER_PTE_PAGE))
-                                          : (rnd() % 2000);
+            xen_pfn_t len = (r >> 44) & 1 ? (rng_next(&rng) % (3 * P2M_PFNS_PER_PTE_PAGE))
+                                          : (rng_next(&rng) % 2000);
             xen_pfn_t end = pfn + len > PROP_SPACE ? PROP_SPACE : pfn + len;
             assert_int_equal(p2m_set_identity_range(pfn, end), 0);
             for (xen_pfn_t p = pfn; p < end; p++)
@@ -322,9 +316,9 @@ static void sparse_64_tib(void **state)
     pmds[np++] = 0;
     for (int i = 0; i < NSET; i++) {
         /* Clustered: 60 islands of RAM spread over the 64 TiB. */
-        xen_pfn_t island = (rnd() % 60) * (SPACE_64T / 61) + P2M_PFNS_PER_PMD_PAGE;
-        sets[i].pfn = island + rnd() % (4 * P2M_PFNS_PER_PTE_PAGE);
-        sets[i].mfn = rnd() & 0xfffffffUL;
+        xen_pfn_t island = (rng_next(&rng) % 60) * (SPACE_64T / 61) + P2M_PFNS_PER_PMD_PAGE;
+        sets[i].pfn = island + rng_next(&rng) % (4 * P2M_PFNS_PER_PTE_PAGE);
+        sets[i].mfn = rng_next(&rng) & 0xfffffffUL;
         assert_int_equal(p2m_set(sets[i].pfn, sets[i].mfn), 0);
         chunks[nc++] = sets[i].pfn / 512;
         gibs[ng++] = sets[i].pfn / P2M_PFNS_PER_PTE_PAGE;
@@ -352,7 +346,7 @@ static void sparse_64_tib(void **state)
         assert_int_equal(pfn_to_mfn(sets[i].pfn), want);
     }
     for (int i = 0; i < 20000; i++) {
-        xen_pfn_t p = rnd() % SPACE_64T;
+        xen_pfn_t p = rng_next(&rng) % SPACE_64T;
         xen_pfn_t e = p2m_get(p);
         if (p >= id_start && p < id_end)
             assert_int_equal(e, IDENTITY_FRAME(p));

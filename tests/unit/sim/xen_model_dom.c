@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sim/xen_model.h"
+#include "rng.h"
 
 #define KERNEL_PAGES     64          /* boot tables start after the "kernel" */
 #define INITIAL_MAP      1024        /* Xen maps up to a 4 MiB boundary */
@@ -27,14 +28,7 @@ static uint64_t pool_len, pool_cap;
 static long fail_after = -1;
 static struct { bool armed; unsigned int cmd; long max_done; int rc; } inject;
 
-static uint64_t rng_state;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng;
 
 void sim_fail_frame_alloc_after(long n)
 {
@@ -158,7 +152,7 @@ void sim_init(const struct sim_config *cfg)
     if (!sim.cfg.max_pages)
         sim.cfg.max_pages = sim.cfg.nr_pages + 4096;
     n = sim.cfg.machine_frames;
-    rng_state = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dUL;
+    rng.state = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dUL;
     pool_len = 0;
     fail_after = -1;
     inject.armed = false;
@@ -188,7 +182,7 @@ void sim_init(const struct sim_config *cfg)
     for (uint64_t m = 16; m < n; m++)
         sim.free_mfns[sim.nr_free_mfns++] = m;
     for (uint64_t i = sim.nr_free_mfns - 1; i > 0; i--) {
-        uint64_t j = rng() % (i + 1), t = sim.free_mfns[i];
+        uint64_t j = rng_next(&rng) % (i + 1), t = sim.free_mfns[i];
         sim.free_mfns[i] = sim.free_mfns[j];
         sim.free_mfns[j] = t;
     }
