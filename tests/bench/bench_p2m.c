@@ -49,8 +49,9 @@ struct shape {
 static const struct shape shapes[] = {
     { "dom0 64 MiB", { { 0, MB(64) } }, { { 0, 0 } }, 0, SIF_INITDOMAIN },
     { "dom0 1 GiB", { { 0, GB(1) } }, { { 0, 0 } }, 0, SIF_INITDOMAIN },
-    /* The seed's shape: 1 GiB of RAM, e820 holes at 1029 MB and 2001 MB
-     * (sizes 3 MiB and 47 MiB chosen here) marked 1:1. */
+    /* The shape of the example in Linux's arch/x86/xen/p2m.c: 1 GiB of
+     * RAM, e820 holes at 1029 MB and 2001 MB (sizes 3 MiB and 47 MiB chosen
+     * here) marked 1:1. */
     { "dom0 1 GiB, holes at 1029/2001 MB", { { 0, GB(1) } },
       { { MB(1029), MB(1032) }, { MB(2001), MB(2048) } }, 0, SIF_INITDOMAIN },
     { "domU 5 GiB around a 4 GiB PCI hole", { { 0, GB(3) }, { GB(4), GB(6) } },
