@@ -36,11 +36,14 @@
  * writes the first one.  Non-present entries written are always 0: no
  * address bits (Xen's L1TF check would kill the domain otherwise).
  *
- * Boot call order:
- *   pt_init(virt_to_pfn(start_info->pt_base));   tables Xen built
- *   pt_map_mfns(...) RAM beyond Xen's initial map (PT_SKIP_PRESENT), using
- *                    start_info->mfn_list;  pt_unmap_range(0, 1, 0)
- *   p2m_init(...)    (include/minnow/p2m.h)
+ * Boot call order (the steps of mm_init(), kernel/boot/mm_setup.c):
+ *   p2m_use_boot_list(si)     pfn_to_mfn() reads Xen's list until step 4
+ *   pt_init(pfn of start_info->pt_base, &frame_allocator, pfn_to_mfn)
+ *   pt_map_mfns(...)          3: RAM beyond Xen's initial map
+ *                             (PT_SKIP_PRESENT), mfns from Xen's list
+ *   p2m_init(...)             4: (p2m.h); then 5, the E820 plan
+ *   pt_unmap_range(0, 1, PT_ALLOW_CHANGE_LIVE)
+ *                             6: page 0, so that NULL faults
  */
 #ifndef MINNOW_PT_H
 #define MINNOW_PT_H

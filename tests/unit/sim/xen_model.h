@@ -2,7 +2,7 @@
  * An in-process model of the parts of Xen a PV guest's memory code talks
  * to, for host tests of mm/ (tests/unit/sim/README.md).
  *
- *   machine memory   a memfd of sim.machine_frames 4 KiB frames, mapped
+ *   machine memory   a memfd of sim.cfg.machine_frames 4 KiB frames, mapped
  *                    twice: the model's view (always writable) and the
  *                    guest's view (what xen_mm_page() hands out;
  *                    page-table frames are mprotect()ed read-only there,
@@ -30,7 +30,9 @@
  *     does that, so doing it is a bug);
  *   - once the p2m is published (p2m_cr3 != 0), a page-table write into
  *     the p2m's tables needs an odd p2m_generation;
- *   - decrease_reservation of a frame that is still mapped is refused.
+ *   - decrease_reservation of a frame that is still mapped is refused;
+ *   - (sim_frames, the tests' frame source) a frame goes out mapped
+ *     writable and comes back mapped writable, no longer a page table.
  */
 #ifndef SIM_XEN_MODEL_H
 #define SIM_XEN_MODEL_H
