@@ -29,14 +29,13 @@
 #include <minnow/pt.h>
 #include <minnow/console.h>
 
-static xen_pfn_t *page_of(xen_pfn_t pfn)
+/* Entry i of the frame-list page at pfn `page` := mfn, in one store: the
+ * tools may be reading it. */
+static void store_mfn(xen_pfn_t page, xen_pfn_t i, xen_pfn_t mfn)
 {
-    return xen_mm_page(pfn);
-}
+    xen_pfn_t *entries = xen_mm_page(page);
 
-static void store_mfn(xen_pfn_t *slot, xen_pfn_t mfn)
-{
-    __atomic_store_n(slot, mfn, __ATOMIC_RELAXED);
+    __atomic_store_n(&entries[i], mfn, __ATOMIC_RELAXED);
 }
 
 /* What the frame list names for leaf k: its own page, or the missing leaf. */
@@ -66,15 +65,16 @@ static bool gib_has_private_leaf(xen_pfn_t gib)
 
 static int new_mid(xen_pfn_t gib)
 {
-    xen_pfn_t pfn, missing = pfn_to_mfn(p2m.missing_leaf);
+    xen_pfn_t pfn, missing = pfn_to_mfn(p2m.missing_leaf), *entries;
     int rc = p2m.frames->alloc(&pfn);
 
     if (rc) {
         printk("p2m: no free frame for a frame-list page (rc %d)\n", rc);
         return rc;
     }
+    entries = xen_mm_page(pfn);
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
-        page_of(pfn)[i] = missing;
+        entries[i] = missing;
     p2m.fl_mid[gib] = pfn;
     p2m.stats.fl_pages++;
     return 0;
@@ -92,7 +92,7 @@ int p2m_fll_reserve(xen_pfn_t leaf_index)
     if (rc)
         return rc;
     smp_wmb();      /* the page is complete before the tools can find it */
-    store_mfn(&page_of(p2m.fll_top)[gib], pfn_to_mfn(p2m.fl_mid[gib]));
+    store_mfn(p2m.fll_top, gib, pfn_to_mfn(p2m.fl_mid[gib]));
     return 0;
 }
 
@@ -103,8 +103,7 @@ void p2m_fll_leaf_changed(xen_pfn_t leaf_index)
     if (!p2m.fll_active || gib >= P2M_FL_TOP_ENTRIES ||
         p2m.fl_mid[gib] == NO_FRAME)
         return;
-    store_mfn(&page_of(p2m.fl_mid[gib])[leaf_index % P2M_PER_PAGE],
-              fl_leaf_mfn(leaf_index));
+    store_mfn(p2m.fl_mid[gib], leaf_index % P2M_PER_PAGE, fl_leaf_mfn(leaf_index));
 }
 
 /* (Re)write the whole tree from the page tables; mids allocated as needed. */
@@ -129,7 +128,7 @@ int p2m_fll_build(void)
     }
     missing = pfn_to_mfn(p2m.missing_leaf);
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
-        store_mfn(&page_of(p2m.fll_missing_mid)[i], missing);
+        store_mfn(p2m.fll_missing_mid, i, missing);
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
         if (p2m.fl_mid[gib] == NO_FRAME && gib_has_private_leaf(gib)) {
             rc = new_mid(gib);
@@ -138,14 +137,13 @@ int p2m_fll_build(void)
         }
         if (p2m.fl_mid[gib] != NO_FRAME)
             for (xen_pfn_t k = 0; k < P2M_PER_PAGE; k++)
-                store_mfn(&page_of(p2m.fl_mid[gib])[k],
-                          fl_leaf_mfn(gib * P2M_PER_PAGE + k));
+                store_mfn(p2m.fl_mid[gib], k, fl_leaf_mfn(gib * P2M_PER_PAGE + k));
     }
     smp_wmb();
     for (xen_pfn_t gib = 0; gib < P2M_FL_TOP_ENTRIES; gib++) {
         xen_pfn_t mid = p2m.fl_mid[gib] != NO_FRAME ? p2m.fl_mid[gib]
-                                                             : p2m.fll_missing_mid;
-        store_mfn(&page_of(p2m.fll_top)[gib], pfn_to_mfn(mid));
+                                                    : p2m.fll_missing_mid;
+        store_mfn(p2m.fll_top, gib, pfn_to_mfn(mid));
     }
     return 0;
 }
