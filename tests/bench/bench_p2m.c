@@ -128,7 +128,10 @@ static int build(const struct shape *s)
     p2m_table_limit = 0;
     sim_init(&cfg);
     p2m_use_boot_list(&sim.start_info);
-    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    /* pfn_to_mfn() here is the guest's, which cannot read the model's
+     * memory: the page tables get Xen's list instead, right for every
+     * table frame (all come from the booted RAM). */
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, sim_boot_pfn_to_mfn);
     if (p2m_init(&pc))
         return -1;
     /* More RAM the way the balloon / e820 code adds it: populate, then set. */
