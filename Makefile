@@ -98,14 +98,16 @@ app: $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
 
 # ---------------------------------------------------------------- host tests
 # Everything in mm/ must compile on the host: Xen is reached only through the
-# thin interfaces in include/minnow/, which tests/unit/sim/ implements as an
-# in-process model of the hypervisor.  Each host test tests/unit/test_NAME.c
-# has a fragment tests/unit/test_NAME.mk that lists the sources it links:
+# port include/minnow/xen_mm.h, which tests/unit/sim/ implements as an
+# in-process model of the hypervisor.  Of arch/, host code uses only
+# <arch/page.h> and <arch/barrier.h>.  Each host test tests/unit/test_NAME.c
+# has a fragment tests/unit/test_NAME.mk that lists the sources it links
+# (only what it tests, plus the model):
 #     test_NAME_SRCS := mm/foo.c tests/unit/sim/bar.c
 HOST_TEST_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 HOST_TESTS      := $(patsubst %,$(BUILD)/host/tests/test_%,$(HOST_TEST_NAMES))
 HOST_CFLAGS     := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-                   -I. -Iinclude -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
+                   -I. -Iinclude -Iarch/x86_64/include -Itests/unit -DMINNOW_HOST_TEST $(XEN_INTERFACE)
 HOST_LDLIBS     := -lcmocka -lm
 -include $(wildcard tests/unit/*.mk)
 

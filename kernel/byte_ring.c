@@ -1,10 +1,6 @@
 #include <errno.h>
 #include <minnow/byte_ring.h>
-
-static inline void barrier_full(void)
-{
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
+#include <arch/barrier.h>
 
 int byte_ring_used(const struct byte_ring *r)
 {
@@ -19,14 +15,14 @@ int byte_ring_write(const struct byte_ring *r, const void *data, size_t len)
     const char *src = data;
     size_t n = 0;
 
-    barrier_full();                 /* read cons before writing the slots it freed */
+    smp_mb();                       /* read cons before writing the slots it freed */
     if (used > r->size)
         return -EIO;
     while (n < len && used + n < r->size) {
         r->buf[(prod + n) & (r->size - 1)] = src[n];
         n++;
     }
-    barrier_full();                 /* data before the index that publishes it */
+    smp_wmb();                      /* data before the index that publishes it */
     *r->prod = prod + n;
     return n;
 }
@@ -38,14 +34,14 @@ int byte_ring_read(const struct byte_ring *r, void *data, size_t len)
     char *dst = data;
     size_t n = 0;
 
-    barrier_full();                 /* read prod before the data it covers */
+    smp_rmb();                      /* read prod before the data it covers */
     if (used > r->size)
         return -EIO;
     while (n < len && n < used) {
         dst[n] = r->buf[(cons + n) & (r->size - 1)];
         n++;
     }
-    barrier_full();                 /* data read before we hand the slots back */
+    smp_mb();                       /* data read before we hand the slots back */
     *r->cons = cons + n;
     return n;
 }

@@ -8,6 +8,7 @@
 #include <minnow/hypervisor.h>
 #include <minnow/console.h>
 #include <minnow/panic.h>
+#include <arch/barrier.h>
 #include <arch/hypercall.h>
 
 #define NR_PORTS (sizeof(shared_info->evtchn_pending) * 8)
@@ -38,16 +39,16 @@ static inline bool test_bit(unsigned long nr, const volatile xen_ulong_t *addr)
 void local_events_disable(void)
 {
     this_vcpu()->evtchn_upcall_mask = 1;
-    asm volatile("" ::: "memory");
+    barrier();
 }
 
 void local_events_enable(void)
 {
     struct vcpu_info *v = this_vcpu();
 
-    asm volatile("" ::: "memory");
+    barrier();
     v->evtchn_upcall_mask = 0;
-    asm volatile("" ::: "memory");
+    barrier();
     /* An event may have arrived while masked: ask Xen to deliver it now. */
     if (v->evtchn_upcall_pending)
         hypercall_xen_version(XENVER_version, NULL);   /* any hypercall will do */

@@ -3,6 +3,7 @@
 #include <minnow/hypervisor.h>
 #include <minnow/console.h>
 #include <minnow/panic.h>
+#include <arch/barrier.h>
 #include <arch/hypercall.h>
 
 static evtchn_port_t timer_port;
@@ -24,11 +25,11 @@ stime_t monotonic_ns(void)
     /* Xen bumps version to odd while updating, even when done. */
     do {
         version = t->version;
-        asm volatile("" ::: "memory");
+        smp_rmb();
         now = t->system_time +
               pvclock_scale_delta(rdtsc() - t->tsc_timestamp,
                                   t->tsc_to_system_mul, t->tsc_shift);
-        asm volatile("" ::: "memory");
+        smp_rmb();
     } while ((version & 1) || version != t->version);
     return now;
 }
@@ -41,10 +42,10 @@ void wall_clock(uint64_t *sec, uint32_t *nsec)
 
     do {
         version = shared_info->wc_version;
-        asm volatile("" ::: "memory");
+        smp_rmb();
         s = shared_info->wc_sec | ((uint64_t)shared_info->xen_wc_sec_hi << 32);
         ns = shared_info->wc_nsec;
-        asm volatile("" ::: "memory");
+        smp_rmb();
     } while ((version & 1) || version != shared_info->wc_version);
 
     uint64_t total = ns + monotonic_ns();

@@ -1,8 +1,8 @@
 /*
  * The balloon's accounting and batching (include/minnow/balloon.h,
- * docs/balloon.md).  Synchronous and thread-free: drivers/balloon.c runs it
- * from a worker thread in the guest, the host tests run it against the Xen
- * model.
+ * docs/balloon.md).  Synchronous and thread-free: drivers/balloon/worker.c
+ * runs it from a thread in the guest, the host tests run it against the
+ * Xen model.
  *
  * One batch going down (up to `batch` pages, one decrease_reservation):
  *
@@ -31,11 +31,12 @@
 #include <xen/xen.h>
 #include <xen/memory.h>
 #include <minnow/balloon.h>
-#include "balloon_pfns.h"
 #include <minnow/console.h>
+#include <arch/page.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/p2m.h>
+#include <minnow/pfn_set.h>
 #include <minnow/pt.h>
 
 #define RAM_PTE     PTE_KERNEL_RW       /* how mm_init() maps RAM */
@@ -47,6 +48,12 @@ static struct {
     uint64_t keep_free, static_max;
 } bl;
 static uint64_t released_before_init;
+
+/* The ballooned-out pfns: refilled first when going up.  A chunk's bitmap
+ * page is a frame the balloon took from the allocator anyway (the first
+ * one met for that chunk going down), and goes back once the chunk is
+ * empty: the set cannot fail for want of memory. */
+static struct pfn_set ballooned;
 
 /* The extent list of one hypercall, and the pfn of each extent. */
 static xen_pfn_t batch_pfn[BALLOON_MAX_BATCH];
@@ -83,7 +90,7 @@ static long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned int n)
     };
 
     set_xen_guest_handle(r.extent_start, list);
-    return mm_env_memory_op(cmd, &r);
+    return xen_memory_op(cmd, &r);
 }
 
 /* Xen's answer to a reservation op on n extents, as a count in [0, n]. */
@@ -155,6 +162,15 @@ static void restore_range(unsigned int from, unsigned int to)
     }
 }
 
+/* A chunk of the set that holds nothing gives its page back. */
+static void trim(xen_pfn_t pfn)
+{
+    xen_pfn_t page = pfn_set_take_page(&ballooned, pfn);
+
+    if (page != NO_FRAME)
+        frame_free(page);
+}
+
 /* ---- down ------------------------------------------------------------------ */
 
 /* Take up to want free frames into batch_pfn; new bitmap chunks noted. */
@@ -169,13 +185,13 @@ static unsigned int gather_frames(unsigned int want, unsigned int *nnew)
             bl.st.block = BALLOON_NO_FREE_FRAMES;
             break;
         }
-        if (pfn / BALLOON_CHUNK_PFNS >= BALLOON_MAX_CHUNKS) {
+        if (pfn >= PFN_SET_MAX_PFNS) {
             printk("balloon: pfn %#lx is beyond the balloon's 1 TiB\n", (unsigned long)pfn);
             frame_free(pfn);
             break;
         }
-        if (!balloon_set_has_page(pfn)) {
-            balloon_set_give_page(pfn, pfn);
+        if (!pfn_set_has_page(&ballooned, pfn)) {
+            pfn_set_give_page(&ballooned, pfn, pfn);
             new_chunk[(*nnew)++] = pfn;
             continue;
         }
@@ -221,7 +237,7 @@ static long down_batch(unsigned int want)
     for (unsigned int i = 0; i < n; i++) {
         batch_mfn[i] = pfn_to_mfn(batch_pfn[i]);
         if (bl.st.scrub)
-            memset(mm_env_pfn_to_va(batch_pfn[i]), 0, 4096);
+            memset(xen_mm_page(batch_pfn[i]), 0, PAGE_SIZE);
     }
     n = detach_frames(n);
     if (n) {
@@ -230,7 +246,9 @@ static long down_batch(unsigned int want)
         done = extents_done("decrease_reservation", rc, n);
         restore_range(done, n);
         for (unsigned int i = 0; i < done; i++)
-            balloon_set_add(batch_pfn[i]);
+            if (!pfn_set_add(&ballooned, batch_pfn[i]))
+                printk("balloon: pfn %#lx is already in the balloon\n",
+                       (unsigned long)batch_pfn[i]);
         bl.st.current_pages -= done;
         bl.st.pages_down += done;
         note_current();
@@ -240,7 +258,7 @@ static long down_batch(unsigned int want)
         done = 0;
     }
     for (unsigned int i = 0; i < nnew; i++)
-        balloon_set_trim(new_chunk[i]);
+        trim(new_chunk[i]);
     return done;
 }
 
@@ -351,7 +369,7 @@ static void give_back(unsigned int from, unsigned int to)
 
 static long up_batch(unsigned int want)
 {
-    unsigned int n = balloon_set_collect(0, batch_pfn, want), ballooned = n;
+    unsigned int n = pfn_set_collect(&ballooned, 0, batch_pfn, want), refilled = n;
     unsigned int done, placed = 0;
     long rc;
 
@@ -377,13 +395,14 @@ static long up_batch(unsigned int want)
     give_back(placed, done);
 
     for (unsigned int i = 0; i < placed; i++) {
-        if (i < ballooned)
-            balloon_set_remove(batch_pfn[i]);
-        else
+        if (i >= refilled)
             bl.st.top_pfn = batch_pfn[i] + 1;
+        else if (!pfn_set_remove(&ballooned, batch_pfn[i]))
+            printk("balloon: pfn %#lx is not in the balloon\n",
+                   (unsigned long)batch_pfn[i]);
     }
-    for (unsigned int i = 0; i < placed && i < ballooned; i++)
-        balloon_set_trim(batch_pfn[i]);
+    for (unsigned int i = 0; i < placed && i < refilled; i++)
+        trim(batch_pfn[i]);
     bl.st.pages_up += placed;
     note_current();
     return placed;
@@ -410,10 +429,10 @@ long balloon_up(uint64_t nr)
 
 /* ---- target -------------------------------------------------------------- */
 
-uint64_t balloon_core_max_pages(void)
+uint64_t balloon_max_pages(void)
 {
     domid_t self = DOMID_SELF;
-    long rc = mm_env_memory_op(XENMEM_maximum_reservation, &self);
+    long rc = xen_memory_op(XENMEM_maximum_reservation, &self);
 
     if (rc < 0) {
         if (bl.st.last_rc != rc)
@@ -447,23 +466,23 @@ static uint64_t clamp_target(uint64_t pages, bool say)
     return t;
 }
 
-uint64_t balloon_core_set_target(uint64_t pages)
+uint64_t balloon_set_target(uint64_t pages)
 {
     if (!bl.ready)
         return 0;
     bl.target_asked = true;
     bl.st.requested_pages = pages;
-    balloon_core_max_pages();
+    balloon_max_pages();
     bl.st.target_pages = clamp_target(pages, true);
     return bl.st.target_pages;
 }
 
-void balloon_core_set_static_max(uint64_t pages)
+void balloon_set_static_max(uint64_t pages)
 {
     bl.static_max = pages;
 }
 
-void balloon_core_set_batch(unsigned int batch)
+void balloon_set_batch(unsigned int batch)
 {
     if (batch == 0)
         batch = BALLOON_DEFAULT_BATCH;
@@ -474,18 +493,18 @@ void balloon_core_set_batch(unsigned int batch)
     bl.st.batch = batch;
 }
 
-void balloon_core_set_scrub(bool scrub)
+void balloon_set_scrub(bool scrub)
 {
     bl.st.scrub = scrub;
 }
 
-long balloon_core_step(uint64_t max_pages)
+long balloon_step(uint64_t max_pages)
 {
     uint64_t cur = bl.st.current_pages, t;
 
     if (!bl.ready)
         return -EINVAL;
-    balloon_core_max_pages();
+    balloon_max_pages();
     t = bl.st.target_pages = clamp_target(bl.st.requested_pages, false);
     if (cur > t)
         return balloon_down(t + max_pages < cur ? max_pages : cur - t);
@@ -513,10 +532,10 @@ void balloon_note_released(uint64_t pages)
         bl.st.requested_pages += pages;
 }
 
-int balloon_core_resync(void)
+int balloon_resync(void)
 {
     domid_t self = DOMID_SELF;
-    long rc = mm_env_memory_op(XENMEM_current_reservation, &self);
+    long rc = xen_memory_op(XENMEM_current_reservation, &self);
 
     if (rc < 0) {
         printk("balloon: XENMEM_current_reservation failed, rc %ld\n", rc);
@@ -527,31 +546,30 @@ int balloon_core_resync(void)
     return 0;
 }
 
-int balloon_core_init(const struct balloon_config *cfg)
+int balloon_init(const struct balloon_config *cfg)
 {
-    const xen_pfn_t set_reach = BALLOON_MAX_CHUNKS * BALLOON_CHUNK_PFNS;
     uint64_t in_use;
     int rc;
 
     memset(&bl, 0, sizeof(bl));
-    balloon_set_reset();
+    pfn_set_init(&ballooned);
     if (!p2m_ready()) {
         printk("balloon: needs the p2m\n");
         return -EINVAL;
     }
-    rc = balloon_core_resync();
+    rc = balloon_resync();
     if (rc)
         return rc;
     bl.st.low_pages = bl.st.high_pages = bl.st.current_pages;
     bl.static_max = cfg->static_max_pages;
     bl.keep_free = cfg->keep_free ? cfg->keep_free : BALLOON_DEFAULT_KEEP_FREE;
-    balloon_core_set_batch(cfg->batch);
+    balloon_set_batch(cfg->batch);
     bl.st.scrub = cfg->scrub;
     bl.pfn_limit = cfg->pfn_limit;
     if (bl.pfn_limit > p2m_table_limit)
         bl.pfn_limit = p2m_table_limit;
-    if (bl.pfn_limit > set_reach)
-        bl.pfn_limit = set_reach;
+    if (bl.pfn_limit > PFN_SET_MAX_PFNS)
+        bl.pfn_limit = PFN_SET_MAX_PFNS;
     bl.st.top_pfn = p2m_max_pfn();
 
     in_use = bl.st.current_pages - frame_free_count();
@@ -561,7 +579,7 @@ int balloon_core_init(const struct balloon_config *cfg)
                (unsigned long)bl.st.min_pages, (unsigned long)bl.st.current_pages);
         bl.st.min_pages = bl.st.current_pages;
     }
-    balloon_core_max_pages();
+    balloon_max_pages();
     bl.st.released_at_boot = released_before_init;
     bl.st.requested_pages = bl.st.current_pages + released_before_init;
     released_before_init = 0;
@@ -570,21 +588,33 @@ int balloon_core_init(const struct balloon_config *cfg)
     return 0;
 }
 
-bool balloon_core_ready(void)
+bool balloon_ready(void)
 {
     return bl.ready;
 }
 
-void balloon_core_fini(void)
+void balloon_fini(void)
 {
     memset(&bl, 0, sizeof(bl));
-    balloon_set_reset();
+    pfn_set_init(&ballooned);
     released_before_init = 0;
+}
+
+bool balloon_pfn_is_ballooned(xen_pfn_t pfn)
+{
+    return pfn_set_contains(&ballooned, pfn);
+}
+
+xen_pfn_t balloon_next_ballooned(xen_pfn_t from)
+{
+    xen_pfn_t pfn;
+
+    return pfn_set_collect(&ballooned, from, &pfn, 1) ? pfn : NO_FRAME;
 }
 
 void balloon_get_stats(struct balloon_stats *out)
 {
     *out = bl.st;
-    out->ballooned_pages = balloon_set_members();
-    out->bitmap_pages = balloon_set_pages();
+    out->ballooned_pages = ballooned.members;
+    out->bitmap_pages = ballooned.pages;
 }

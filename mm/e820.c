@@ -27,13 +27,13 @@
 
 static uint64_t page_down(uint64_t a)
 {
-    return a & ~(E820_PAGE_SIZE - 1);
+    return a & ~(PAGE_SIZE - 1);
 }
 
 /* Only called with a <= E820_ADDR_LIMIT, so this cannot overflow. */
 static uint64_t page_up(uint64_t a)
 {
-    return page_down(a + E820_PAGE_SIZE - 1);
+    return page_down(a + PAGE_SIZE - 1);
 }
 
 /* ------------------------------------------------------------ warnings */
@@ -158,7 +158,7 @@ void e820_parse(struct e820_map *raw, const struct e820_entry *buf,
 
 void e820_fallback(struct e820_map *map, xen_pfn_t nr_pages)
 {
-    uint64_t max_pages = E820_ADDR_LIMIT >> E820_PAGE_SHIFT;
+    uint64_t max_pages = E820_ADDR_LIMIT >> PAGE_SHIFT;
 
     if (nr_pages > max_pages)
         nr_pages = max_pages;
@@ -166,7 +166,7 @@ void e820_fallback(struct e820_map *map, xen_pfn_t nr_pages)
     if (nr_pages == 0)
         return;
     map->entry[0].addr = 0;
-    map->entry[0].size = (uint64_t)nr_pages << E820_PAGE_SHIFT;
+    map->entry[0].size = (uint64_t)nr_pages << PAGE_SHIFT;
     map->entry[0].type = E820_RAM;
     map->nr = 1;
 }
@@ -268,7 +268,7 @@ static uint64_t next_boundary(const struct e820_map *in, uint64_t pos)
 /* Do the raw RAM entries, together, cover every byte of page p? */
 static bool ram_covers_page(const struct e820_map *in, uint64_t p)
 {
-    uint64_t x = p, end = p + E820_PAGE_SIZE;
+    uint64_t x = p, end = p + PAGE_SIZE;
     unsigned int i, n = raw_count(in);
 
     /* Each round extends x past at least one more entry: <= n + 1 rounds. */

@@ -27,7 +27,7 @@
 #include <xen/memory.h>
 #include <minnow/console.h>
 #include <minnow/e820_apply.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
 
@@ -48,7 +48,7 @@ int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
     long rc;
 
     set_xen_guest_handle(arg.buffer, raw->entry);
-    rc = mm_env_memory_op(cmd, &arg);
+    rc = xen_memory_op(cmd, &arg);
     if (rc == 0 && arg.nr_entries <= E820_MAX_RAW) {
         raw->nr = arg.nr_entries;
         return 0;
@@ -74,31 +74,23 @@ static void note_rc(struct e820_apply_result *res, int rc)
         res->rc = rc;
 }
 
-static void add_to(struct e820_pfn_range *list, unsigned int *nr, unsigned int cap,
+/* The result's lists are sized from the plan's capacities: never full. */
+static void record(struct e820_pfn_range *list, unsigned int *nr, unsigned int cap,
                    xen_pfn_t s, xen_pfn_t e)
 {
-    if (s >= e)
-        return;
-    if (*nr && list[*nr - 1].end == s) {
-        list[*nr - 1].end = e;
-        return;
-    }
-    if (*nr < cap) {
-        list[*nr].start = s;
-        list[*nr].end = e;
-        (*nr)++;
-    }
-    /* cap is sized from the plan's capacities: cannot be reached */
+    if (!e820_range_append(list, nr, cap, s, e))
+        printk("E820: result list full: pfns 0x%lx-0x%lx not recorded\n",
+               (unsigned long)s, (unsigned long)e);
 }
 
-/* m2p[mfn_i] = base + i for i < n; 0 or the rc (printed by mm_env). */
+/* m2p[mfn_i] = base + i for i < n; 0 or the rc (printed by xen_mmu_update). */
 static int set_m2p(xen_pfn_t base, unsigned int n)
 {
     for (unsigned int i = 0; i < n; i++) {
-        chunk_req[i].ptr = ((uint64_t)chunk_mfn[i] << PT_PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
+        chunk_req[i].ptr = ((uint64_t)chunk_mfn[i] << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
         chunk_req[i].val = base + i;
     }
-    return n ? mm_env_mmu_update(chunk_req, n) : 0;
+    return n ? xen_mmu_update(chunk_req, n) : 0;
 }
 
 /* Undo steps 1-2 for pages [0, n) of a chunk moving src -> dst. */
@@ -200,13 +192,13 @@ static unsigned int release_chunk(xen_pfn_t src, unsigned int n,
         printk("E820: cannot unmap pfns 0x%lx+%u for release, rc %ld\n",
                (unsigned long)src, n, rc);
         note_rc(res, (int)rc);
-        add_to(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src, src + n);
+        record(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src, src + n);
         res->stuck_pages += n;
         return n;
     }
     set_xen_guest_handle(r.extent_start, chunk_mfn);
     r.nr_extents = n;
-    rc = mm_env_memory_op(XENMEM_decrease_reservation, &r);
+    rc = xen_memory_op(XENMEM_decrease_reservation, &r);
     done = rc < 0 ? 0 : (unsigned int)(rc > n ? n : rc);
     for (i = 0; i < done; i++)
         p2m_set(src + i, INVALID_P2M_ENTRY);    /* no dangling mfn in the p2m */
@@ -222,7 +214,7 @@ static unsigned int release_chunk(xen_pfn_t src, unsigned int n,
                    (unsigned long)(src + done), n - done, rc);
             note_rc(res, (int)rc);
         }
-        add_to(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src + done, src + n);
+        record(res->stuck, &res->nr_stuck, E820_APPLY_MAX_STUCK, src + done, src + n);
         res->stuck_pages += n - done;
     }
     return n;
@@ -293,7 +285,7 @@ int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
             unsigned int n = m->nr - off > CHUNK ? CHUNK : (unsigned int)(m->nr - off);
             unsigned int got = move_chunk(m->src + off, m->dst + off, n, res);
 
-            add_to(res->dst, &res->nr_dst, E820_PLAN_MAX_MOVES,
+            record(res->dst, &res->nr_dst, E820_PLAN_MAX_MOVES,
                    m->dst + off, m->dst + off + got);
             res->moved_pages += got;
             off += got;

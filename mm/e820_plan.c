@@ -22,7 +22,7 @@
 #include <errno.h>
 #include <minnow/e820_plan.h>
 
-#define PFN_LIMIT   (E820_ADDR_LIMIT >> E820_PAGE_SHIFT)
+#define PFN_LIMIT   (E820_ADDR_LIMIT >> PAGE_SHIFT)
 
 struct planner {
     struct e820_plan *plan;
@@ -41,32 +41,38 @@ static xen_pfn_t max_pfn(xen_pfn_t a, xen_pfn_t b) { return a > b ? a : b; }
 
 static xen_pfn_t entry_start_pfn(const struct e820_entry *x)
 {
-    return x->addr >> E820_PAGE_SHIFT;
+    return x->addr >> PAGE_SHIFT;
 }
 
 static xen_pfn_t entry_end_pfn(const struct e820_entry *x)
 {
-    return (x->addr + x->size) >> E820_PAGE_SHIFT;
+    return (x->addr + x->size) >> PAGE_SHIFT;
 }
 
 /* Append [s, e) to a sorted list, merging with the last range if adjacent. */
+bool e820_range_append(struct e820_pfn_range *list, unsigned int *nr,
+                       unsigned int cap, xen_pfn_t s, xen_pfn_t e)
+{
+    if (s >= e)
+        return true;
+    if (*nr && list[*nr - 1].end == s) {
+        list[*nr - 1].end = e;
+        return true;
+    }
+    if (*nr >= cap)
+        return false;
+    list[*nr].start = s;
+    list[*nr].end = e;
+    (*nr)++;
+    return true;
+}
+
 static void add_range(struct planner *p, struct e820_pfn_range *list,
                       unsigned int *nr, unsigned int cap,
                       xen_pfn_t s, xen_pfn_t e)
 {
-    if (s >= e)
-        return;
-    if (*nr && list[*nr - 1].end == s) {
-        list[*nr - 1].end = e;
-        return;
-    }
-    if (*nr >= cap) {
+    if (!e820_range_append(list, nr, cap, s, e))
         p->overflow = true;     /* sizing says never; refuse the plan if so */
-        return;
-    }
-    list[*nr].start = s;
-    list[*nr].end = e;
-    (*nr)++;
 }
 
 static void reset_plan(struct e820_plan *plan, xen_pfn_t nr_pages,
@@ -94,7 +100,7 @@ static bool map_is_sanitized(const struct e820_map *map)
     for (i = 0; i < map->nr; i++) {
         const struct e820_entry *x = &map->entry[i];
 
-        if (x->size == 0 || (x->addr | x->size) & (E820_PAGE_SIZE - 1))
+        if (x->size == 0 || (x->addr | x->size) & (PAGE_SIZE - 1))
             return false;
         if (x->addr >= E820_ADDR_LIMIT || x->size > E820_ADDR_LIMIT - x->addr)
             return false;

@@ -1,8 +1,7 @@
 #include <errno.h>
 #include <minnow/heap.h>
 #include <minnow/console.h>
-
-#define HEAP_PAGE 4096UL
+#include <arch/page.h>
 
 static uint64_t heap_base, heap_max, brk, mapped_end;
 static const struct heap_ops *ops;
@@ -34,7 +33,7 @@ void *heap_sbrk(intptr_t increment)
         return NULL;
     }
 
-    uint64_t want_end = (new_brk + HEAP_PAGE - 1) & ~(HEAP_PAGE - 1);
+    uint64_t want_end = (new_brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     uint64_t grown_from = mapped_end;
 
     while (mapped_end < want_end) {
@@ -42,17 +41,17 @@ void *heap_sbrk(intptr_t increment)
         if (rc) {
             /* Undo this call's pages: a failed sbrk changes nothing. */
             while (mapped_end > grown_from) {
-                mapped_end -= HEAP_PAGE;
+                mapped_end -= PAGE_SIZE;
                 ops->unmap_page(mapped_end);
             }
             printk("heap: out of memory growing to %lu bytes (rc=%d)\n",
                    (unsigned long)(new_brk - heap_base), rc);
             return NULL;
         }
-        mapped_end += HEAP_PAGE;
+        mapped_end += PAGE_SIZE;
     }
     while (mapped_end > want_end) {
-        mapped_end -= HEAP_PAGE;
+        mapped_end -= PAGE_SIZE;
         ops->unmap_page(mapped_end);
     }
     brk = new_brk;

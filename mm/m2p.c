@@ -1,29 +1,44 @@
 /*
- * Machine -> pseudo-physical lookups through Xen's read-only m2p table.
+ * Machine -> pseudo-physical lookups that only answer for frames of ours.
  *
- * Xen keeps one table for the whole machine: m2p[mfn] is whatever pfn the
- * owning domain last declared (MMU_MACHPHYS_UPDATE) -- for a frame of
- * another domain or an I/O frame it means nothing to us, and past the
- * largest mfn Xen can look up the table is not even mapped.  So: bounds
- * first (mm_env_m2p), then ask the p2m whether the answer is really ours.
+ * Xen keeps one m2p table for the whole machine (mfn_to_pfn(), xen_mm.h):
+ * m2p[mfn] is whatever pfn the owning domain last declared
+ * (MMU_MACHPHYS_UPDATE) -- for a frame of another domain or an I/O frame
+ * it means nothing to us.  So: the m2p first, then ask the p2m whether
+ * the answer is really ours.
  */
+#include <stddef.h>
 #include <minnow/p2m.h>
-#include <minnow/mm_env.h>
-
-xen_pfn_t mfn_to_pfn(xen_pfn_t mfn)
-{
-    return mm_env_m2p(mfn);
-}
+#include <minnow/pt.h>
+#include <minnow/xen_mm.h>
 
 xen_pfn_t mfn_to_local_pfn(xen_pfn_t mfn)
 {
-    xen_pfn_t pfn = mm_env_m2p(mfn);
+    xen_pfn_t pfn = mfn_to_pfn(mfn);
 
     /* The raw entry must match: a foreign entry carries FOREIGN_FRAME_BIT. */
-    if (pfn != INVALID_P2M_ENTRY && p2m_get(pfn) == mfn)
+    if (pfn != NO_FRAME && p2m_get(pfn) == mfn)
         return pfn;
     /* An I/O frame of a 1:1 region (dom0) is its own pfn. */
     if (p2m_get(mfn) == IDENTITY_FRAME(mfn))
         return mfn;
-    return INVALID_P2M_ENTRY;
+    return NO_FRAME;
+}
+
+/*
+ * A frame of ours is one whose m2p pfn maps back to it in the p2m and
+ * whose direct-map page is present and is that frame: then the page is
+ * what a toolstack reads when it maps the mfn.
+ */
+const void *mfn_to_local_page(xen_pfn_t mfn)
+{
+    xen_pfn_t pfn = mfn_to_pfn(mfn);
+    uint64_t pte;
+
+    if (pfn == NO_FRAME || pfn_to_mfn(pfn) != mfn)
+        return NULL;
+    if (pt_lookup(pt_directmap_va(pfn), &pte) || !(pte & PTE_PRESENT) ||
+        pte_mfn(pte) != mfn)
+        return NULL;
+    return xen_mm_page(pfn);
 }

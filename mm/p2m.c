@@ -3,21 +3,19 @@
  *
  *   p2m_table_va + pfn * 8 --(4 KiB pages)--> entry for pfn
  *
- *   L4 slot --> L3 page --> PMD (L2) page --> PTE (L1) page --> leaf page
- *               1/256 TiB    1/512 GiB         1/1 GiB           1/2 MiB
- *                                                       (of pfn space)
- *
- * Uniform chunks point at shared read-only pages instead of pages of their
- * own: a missing 2 MiB chunk is one L1 entry -> missing leaf, a missing
- * 1 GiB chunk one L2 entry -> missing PTE page (all of whose entries point
- * at the missing leaf), a missing 512 GiB chunk one L3 entry -> missing
- * PMD page.  The identity leaf and identity PTE page do the same for 1:1
+ * (include/minnow/p2m.h draws the pages that map it and names their
+ * levels.)  Uniform chunks point at shared read-only pages instead of
+ * pages of their own: a missing 2 MiB chunk is one level-1 entry -> the
+ * missing leaf, a missing 1 GiB chunk one level-2 entry -> the missing PTE
+ * page (all of whose entries point at the missing leaf), a missing
+ * 512 GiB chunk one level-3 entry -> the missing PMD page.  The identity leaf and identity PTE page do the same for 1:1
  * chunks.  Writing into a shared chunk first gives it private copies
  * ("privatising"), top-down, each a copy of what it replaces, so a reader
  * walking the tables concurrently always sees a consistent p2m.
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/barrier.h>
 #include "p2m_internal.h"
 #include <minnow/pt.h>
 #include <minnow/console.h>
@@ -25,8 +23,6 @@
 #define LEAF_RO     PTE_KERNEL_RO
 #define LEAF_RW     PTE_KERNEL_RW
 #define L4_SPAN     (1UL << 39)         /* va one L4 slot maps */
-#define XEN_VA_LO   0xffff800000000000UL
-#define XEN_VA_HI   0xffff880000000000UL
 
 struct p2m_state p2m;
 uint64_t p2m_table_va;
@@ -35,20 +31,28 @@ xen_pfn_t p2m_table_limit;
 static inline void entry_store(xen_pfn_t pfn, xen_pfn_t val)
 {
 #ifdef MINNOW_HOST_TEST
-    mm_env_va_store64(p2m_table_va + pfn * sizeof(xen_pfn_t), val);
+    xen_mm_store64(p2m_table_va + pfn * sizeof(xen_pfn_t), val);
 #else
     __atomic_store_n((xen_pfn_t *)p2m_table_va + pfn, val, __ATOMIC_RELAXED);
 #endif
 }
 
-static inline xen_pfn_t mfn_of(xen_pfn_t pfn)
-{
-    return mm_env_pfn_to_mfn(pfn);
-}
+/*
+ * Xen's list (start_info mfn_list, nr_pages) answers lookups until
+ * p2m_init() has built minnow's own p2m from it.  Its flags are kept for
+ * publishing: start_info's flags read 0 after a restore.
+ */
+static struct {
+    const xen_pfn_t *mfns;
+    xen_pfn_t nr;
+    uint32_t start_info_flags;
+} xen_list;
 
-static inline void wmb(void)
+void p2m_use_boot_list(const start_info_t *si)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    xen_list.mfns = (const xen_pfn_t *)si->mfn_list;
+    xen_list.nr = si->nr_pages;
+    xen_list.start_info_flags = si->flags;
 }
 
 bool p2m_ready(void)
@@ -72,17 +76,17 @@ xen_pfn_t p2m_max_pfn(void)
 void p2m_gen_begin(void)
 {
     if (p2m.gen_depth++ == 0) {
-        volatile unsigned long *gen = &mm_env_arch_shared_info()->p2m_generation;
+        volatile unsigned long *gen = &xen_arch_shared_info()->p2m_generation;
         *gen = *gen + 1;
-        wmb();
+        smp_wmb();
     }
 }
 
 void p2m_gen_end(void)
 {
     if (--p2m.gen_depth == 0) {
-        volatile unsigned long *gen = &mm_env_arch_shared_info()->p2m_generation;
-        wmb();
+        volatile unsigned long *gen = &xen_arch_shared_info()->p2m_generation;
+        smp_wmb();
         *gen = *gen + 1;
     }
 }
@@ -92,7 +96,7 @@ void p2m_gen_end(void)
 /* A data page (leaf, frame list page): allocated, still writable. */
 static int data_page_alloc(xen_pfn_t *pfn, const char *what)
 {
-    int rc = mm_env_frame_alloc(pfn);
+    int rc = p2m.frames->alloc(pfn);
 
     if (rc)
         printk("p2m: no free frame for a %s (rc %d)\n", what, rc);
@@ -101,7 +105,7 @@ static int data_page_alloc(xen_pfn_t *pfn, const char *what)
 
 static void fill_invalid(xen_pfn_t pfn)
 {
-    xen_pfn_t *page = mm_env_pfn_to_va(pfn);
+    xen_pfn_t *page = xen_mm_page(pfn);
 
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
         page[i] = INVALID_P2M_ENTRY;
@@ -109,7 +113,7 @@ static void fill_invalid(xen_pfn_t pfn)
 
 static void fill_identity(xen_pfn_t pfn, xen_pfn_t first)
 {
-    xen_pfn_t *page = mm_env_pfn_to_va(pfn);
+    xen_pfn_t *page = xen_mm_page(pfn);
 
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
         page[i] = IDENTITY_FRAME(first + i);
@@ -125,19 +129,19 @@ enum p2m_page p2m_page_at(xen_pfn_t pfn, unsigned int level)
     m = pte_mfn(e);
     switch (level) {
     case 1:
-        if (m == mfn_of(p2m.missing_leaf))
+        if (m == pfn_to_mfn(p2m.missing_leaf))
             return P2M_PAGE_MISSING;
-        if (m == mfn_of(p2m.identity_leaf))
+        if (m == pfn_to_mfn(p2m.identity_leaf))
             return P2M_PAGE_IDENTITY;
         break;
     case 2:
-        if (m == mfn_of(p2m.missing_pte))
+        if (m == pfn_to_mfn(p2m.missing_pte))
             return P2M_PAGE_MISSING;
-        if (m == mfn_of(p2m.identity_pte))
+        if (m == pfn_to_mfn(p2m.identity_pte))
             return P2M_PAGE_IDENTITY;
         break;
     case 3:
-        if (m == mfn_of(p2m.missing_pmd))
+        if (m == pfn_to_mfn(p2m.missing_pmd))
             return P2M_PAGE_MISSING;
         break;
     }
@@ -145,7 +149,7 @@ enum p2m_page p2m_page_at(xen_pfn_t pfn, unsigned int level)
 }
 
 /*
- * Give pfn's chunk its own page at `level` (3: PMD, 2: PTE page, 1: leaf),
+ * Give pfn's chunk a page of its own where its level-`level` entry points,
  * a copy of the shared page it replaces.  Upper levels must be private.
  */
 static int make_private(xen_pfn_t pfn, unsigned int level)
@@ -163,10 +167,10 @@ static int make_private(xen_pfn_t pfn, unsigned int level)
     }
     switch (level) {
     case 3:
-        rc = pt_table_alloc(&fresh, pte_make(mfn_of(p2m.missing_pte), PTE_TABLE));
+        rc = pt_table_alloc(&fresh, pte_make(pfn_to_mfn(p2m.missing_pte), PTE_TABLE));
         if (rc)
             return rc;
-        rc = pt_set_entry(va, 3, pte_make(mfn_of(fresh), PTE_TABLE),
+        rc = pt_set_entry(va, 3, pte_make(pfn_to_mfn(fresh), PTE_TABLE),
                           PT_ALLOW_REPLACE_TABLE);
         if (rc) {
             pt_table_free(fresh);
@@ -177,10 +181,10 @@ static int make_private(xen_pfn_t pfn, unsigned int level)
     case 2: {
         xen_pfn_t leaf = kind == P2M_PAGE_IDENTITY ? p2m.identity_leaf
                                                    : p2m.missing_leaf;
-        rc = pt_table_alloc(&fresh, pte_make(mfn_of(leaf), LEAF_RO));
+        rc = pt_table_alloc(&fresh, pte_make(pfn_to_mfn(leaf), LEAF_RO));
         if (rc)
             return rc;
-        rc = pt_set_entry(va, 2, pte_make(mfn_of(fresh), PTE_TABLE),
+        rc = pt_set_entry(va, 2, pte_make(pfn_to_mfn(fresh), PTE_TABLE),
                           PT_ALLOW_REPLACE_TABLE);
         if (rc) {
             pt_table_free(fresh);
@@ -200,11 +204,11 @@ static int make_private(xen_pfn_t pfn, unsigned int level)
             fill_identity(fresh, pfn & ~(P2M_PER_PAGE - 1));
         else
             fill_invalid(fresh);
-        wmb();
-        rc = pt_set_entry(va, 1, pte_make(mfn_of(fresh), LEAF_RW),
+        smp_wmb();
+        rc = pt_set_entry(va, 1, pte_make(pfn_to_mfn(fresh), LEAF_RW),
                           PT_ALLOW_CHANGE_LIVE);
         if (rc) {
-            mm_env_frame_free(fresh);
+            p2m.frames->free(fresh);
             return rc;
         }
         p2m.stats.leaves++;
@@ -234,7 +238,7 @@ xen_pfn_t p2m_lookup_slow(xen_pfn_t pfn)
     xen_pfn_t e;
 
     if (!p2m.ready)
-        return INVALID_P2M_ENTRY;
+        return pfn < xen_list.nr ? xen_list.mfns[pfn] : INVALID_P2M_ENTRY;
     if (pfn >= p2m_table_limit) {
         /*
          * Beyond what the p2m covers nothing can be RAM: treat it as 1:1 (as
@@ -350,13 +354,13 @@ static int identity_leaf_chunk(xen_pfn_t pfn)
     if (rc == 0)
         rc = pt_get_entry(va, 1, &old);
     if (rc == 0)
-        rc = pt_set_entry(va, 1, pte_make(mfn_of(p2m.identity_leaf), LEAF_RO),
+        rc = pt_set_entry(va, 1, pte_make(pfn_to_mfn(p2m.identity_leaf), LEAF_RO),
                           PT_ALLOW_CHANGE_LIVE);
     if (rc)
         return rc;
     if (kind == P2M_PAGE_PRIVATE) {
         /* Unmapped from the p2m and flushed by pt_set_entry(): free it. */
-        mm_env_frame_free(mm_env_m2p(pte_mfn(old)));
+        p2m.frames->free(mfn_to_pfn(pte_mfn(old)));
         p2m.stats.leaves--;
     }
     p2m_fll_leaf_changed(pfn / P2M_PER_PAGE);
@@ -375,7 +379,7 @@ static int identity_gib_chunk(xen_pfn_t pfn, bool *done)
     rc = make_private(pfn, 3);
     if (rc == 0)
         rc = pt_set_entry(p2m_leaf_va(pfn), 2,
-                          pte_make(mfn_of(p2m.identity_pte), PTE_TABLE),
+                          pte_make(pfn_to_mfn(p2m.identity_pte), PTE_TABLE),
                           PT_ALLOW_REPLACE_TABLE);
     return rc;
 }
@@ -399,11 +403,11 @@ int p2m_set_identity_range(xen_pfn_t start, xen_pfn_t end)
     }
     p2m_gen_begin();
     while (pfn < end && rc == 0) {
-        if (pfn % P2M_PFNS_PER_PTE == 0 && end - pfn >= P2M_PFNS_PER_PTE) {
+        if (pfn % P2M_PFNS_PER_PTE_PAGE == 0 && end - pfn >= P2M_PFNS_PER_PTE_PAGE) {
             bool done;
             rc = identity_gib_chunk(pfn, &done);
             if (done) {
-                pfn += P2M_PFNS_PER_PTE;
+                pfn += P2M_PFNS_PER_PTE_PAGE;
                 continue;
             }
         }
@@ -427,8 +431,9 @@ int p2m_set_identity_range(xen_pfn_t start, xen_pfn_t end)
 /* ---- building it at boot ----------------------------------------------------- */
 
 struct boot_list {
-    const xen_pfn_t *mfns;
+    const xen_pfn_t *mfns;      /* Xen's list */
     xen_pfn_t nr;
+    xen_pfn_t limit;            /* the pfn space the new p2m covers */
 };
 
 /* Leaf k of the boot p2m: Xen's entries, ~0 past the last pfn. */
@@ -439,7 +444,7 @@ static int build_leaf(const struct boot_list *bl, xen_pfn_t k, xen_pfn_t *out)
 
     if (rc)
         return rc;
-    page = mm_env_pfn_to_va(*out);
+    page = xen_mm_page(*out);
     for (unsigned int i = 0; i < P2M_PER_PAGE; i++)
         page[i] = first + i < bl->nr ? bl->mfns[first + i] : INVALID_P2M_ENTRY;
     p2m.stats.leaves++;
@@ -449,8 +454,9 @@ static int build_leaf(const struct boot_list *bl, xen_pfn_t k, xen_pfn_t *out)
 /*
  * A table page filled before it becomes a table: written through the
  * direct map while still writable, then made read-only; Xen validates it
- * when it is linked.  Level 1: a PTE page of leaves; 2: a PMD page of
- * PTE pages; 3: an L3 page of PMD pages; base is the first pfn covered.
+ * when it is linked.  `level` is that of the entries it holds (p2m.h):
+ * 1, a PTE page of leaves; 2, a PMD page of PTE pages; 3, an L3 page of
+ * PMD pages.  base is the first pfn covered.
  */
 static int build_table(xen_pfn_t *out, const struct boot_list *bl, xen_pfn_t base,
                        unsigned int level)
@@ -460,34 +466,34 @@ static int build_table(xen_pfn_t *out, const struct boot_list *bl, xen_pfn_t bas
 
     if (rc)
         return rc;
-    table = mm_env_pfn_to_va(*out);
+    table = xen_mm_page(*out);
     for (unsigned int i = 0; i < PT_ENTRIES && rc == 0; i++) {
         xen_pfn_t child;
         if (level == 1) {                    /* PTE page: leaf k */
             xen_pfn_t k = base / P2M_PER_PAGE + i;
             if (k * P2M_PER_PAGE < bl->nr) {
                 rc = build_leaf(bl, k, &child);
-                table[i] = pte_make(mfn_of(child), LEAF_RW);
+                table[i] = pte_make(pfn_to_mfn(child), LEAF_RW);
             } else {
-                table[i] = pte_make(mfn_of(p2m.missing_leaf), LEAF_RO);
+                table[i] = pte_make(pfn_to_mfn(p2m.missing_leaf), LEAF_RO);
             }
         } else if (level == 2) {             /* PMD page: 1 GiB chunks */
-            xen_pfn_t first = base + i * P2M_PFNS_PER_PTE;
+            xen_pfn_t first = base + i * P2M_PFNS_PER_PTE_PAGE;
             if (first < bl->nr) {
                 rc = build_table(&child, bl, first, 1);
-                table[i] = pte_make(mfn_of(child), PTE_TABLE);
+                table[i] = pte_make(pfn_to_mfn(child), PTE_TABLE);
             } else {
-                table[i] = pte_make(mfn_of(p2m.missing_pte), PTE_TABLE);
+                table[i] = pte_make(pfn_to_mfn(p2m.missing_pte), PTE_TABLE);
             }
         } else {                             /* L3 page: 512 GiB chunks */
-            xen_pfn_t first = base + i * P2M_PFNS_PER_PMD;
-            if (first >= p2m_table_limit) {
+            xen_pfn_t first = base + i * P2M_PFNS_PER_PMD_PAGE;
+            if (first >= bl->limit) {
                 table[i] = 0;
             } else if (first < bl->nr) {
                 rc = build_table(&child, bl, first, 2);
-                table[i] = pte_make(mfn_of(child), PTE_TABLE);
+                table[i] = pte_make(pfn_to_mfn(child), PTE_TABLE);
             } else {
-                table[i] = pte_make(mfn_of(p2m.missing_pmd), PTE_TABLE);
+                table[i] = pte_make(pfn_to_mfn(p2m.missing_pmd), PTE_TABLE);
             }
         }
     }
@@ -520,28 +526,27 @@ static int make_shared_pages(void)
     }
     if (rc == 0)
         rc = pt_table_alloc(&p2m.missing_pte,
-                            pte_make(mfn_of(p2m.missing_leaf), LEAF_RO));
+                            pte_make(pfn_to_mfn(p2m.missing_leaf), LEAF_RO));
     if (rc == 0)
         rc = pt_table_alloc(&p2m.identity_pte,
-                            pte_make(mfn_of(p2m.identity_leaf), LEAF_RO));
+                            pte_make(pfn_to_mfn(p2m.identity_leaf), LEAF_RO));
     if (rc == 0)
         rc = pt_table_alloc(&p2m.missing_pmd,
-                            pte_make(mfn_of(p2m.missing_pte), PTE_TABLE));
+                            pte_make(pfn_to_mfn(p2m.missing_pte), PTE_TABLE));
     if (rc == 0)
         p2m.stats.shared_pages = 5;
     return rc;
 }
 
-static int check_config(const struct p2m_config *cfg, xen_pfn_t nr, xen_pfn_t *limit)
+int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr, xen_pfn_t *limit)
 {
-    uint64_t base = cfg->virt_base, span = cfg->virt_slots * L4_SPAN;
+    uint64_t base = cfg->virt_base, last = base + cfg->virt_slots * L4_SPAN - 1;
     xen_pfn_t want = cfg->reserve_pfns ? cfg->reserve_pfns : P2M_DEFAULT_PFNS;
-    xen_pfn_t most = cfg->virt_slots * P2M_PFNS_PER_L3;
+    xen_pfn_t most = cfg->virt_slots * P2M_PFNS_PER_L3_PAGE;
 
     if (base & (L4_SPAN - 1) || cfg->virt_slots == 0 || cfg->virt_slots > 256 ||
-        ((int64_t)base >> 47) != ((int64_t)base >> 63) ||
-        ((int64_t)(base + span - 1) >> 47) != ((int64_t)(base + span - 1) >> 63) ||
-        (base < XEN_VA_HI && base + span > XEN_VA_LO)) {
+        last < base || !pt_canonical(base) || !pt_canonical(last) ||
+        pt_touches_xen(base, last)) {
         printk("p2m: bad area %#lx + %lu L4 slots (must be 512 GiB aligned, "
                "canonical, outside Xen's)\n", (unsigned long)base,
                (unsigned long)cfg->virt_slots);
@@ -559,49 +564,48 @@ static int check_config(const struct p2m_config *cfg, xen_pfn_t nr, xen_pfn_t *l
                (unsigned long)want, (unsigned long)most);
         want = most;
     }
-    *limit = (want + P2M_PFNS_PER_PMD - 1) / P2M_PFNS_PER_PMD * P2M_PFNS_PER_PMD;
+    *limit = (want + P2M_PFNS_PER_PMD_PAGE - 1) / P2M_PFNS_PER_PMD_PAGE * P2M_PFNS_PER_PMD_PAGE;
     return 0;
 }
 
-int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr_pages, xen_pfn_t *limit)
+int p2m_init(const struct p2m_config *cfg)
 {
-    return check_config(cfg, nr_pages, limit);
-}
-
-int p2m_init(const start_info_t *si, const struct p2m_config *cfg)
-{
-    struct boot_list bl = { (const xen_pfn_t *)si->mfn_list, si->nr_pages };
-    xen_pfn_t limit, l3;
+    struct boot_list bl = { xen_list.mfns, xen_list.nr, 0 };
+    xen_pfn_t l3;
     int rc;
 
     if (p2m.ready) {
         printk("p2m: already initialised\n");
         return -EBUSY;
     }
-    rc = check_config(cfg, bl.nr, &limit);
+    if (!bl.mfns || !cfg->frames) {
+        printk("p2m: p2m_init() needs Xen's list (p2m_use_boot_list()) and frames\n");
+        return -EINVAL;
+    }
+    rc = p2m_limit_for(cfg, bl.nr, &bl.limit);
     if (rc)
         return rc;
     memset(&p2m, 0, sizeof(p2m));
-    p2m.sif_flags = si->flags;
-    p2m.fll_top = p2m.fll_missing_mid = INVALID_P2M_ENTRY;
+    p2m.frames = cfg->frames;
+    p2m.start_info_flags = xen_list.start_info_flags;
+    p2m.fll_top = p2m.fll_missing_mid = NO_FRAME;
     for (unsigned int i = 0; i < P2M_FL_TOP_ENTRIES; i++)
-        p2m.fl_mid[i] = INVALID_P2M_ENTRY;
-    p2m_table_limit = limit;    /* used by build_table(); lookups wait for ready */
-    p2m.nr_l3 = (limit + P2M_PFNS_PER_L3 - 1) / P2M_PFNS_PER_L3;
+        p2m.fl_mid[i] = NO_FRAME;
+    p2m.nr_l3 = (bl.limit + P2M_PFNS_PER_L3_PAGE - 1) / P2M_PFNS_PER_L3_PAGE;
 
     rc = make_shared_pages();
     for (xen_pfn_t s = 0; s < p2m.nr_l3 && rc == 0; s++) {
-        rc = build_table(&l3, &bl, s * P2M_PFNS_PER_L3, 3);
+        rc = build_table(&l3, &bl, s * P2M_PFNS_PER_L3_PAGE, 3);
         if (rc == 0)
             rc = pt_set_entry(cfg->virt_base + s * L4_SPAN, 4,
-                              pte_make(mfn_of(l3), PTE_TABLE), 0);
+                              pte_make(pfn_to_mfn(l3), PTE_TABLE), 0);
     }
     if (rc) {
         printk("p2m: building the p2m failed (rc %d); staying on Xen's list\n", rc);
-        p2m_table_limit = 0;
         return rc;
     }
     p2m_table_va = cfg->virt_base;
+    p2m_table_limit = bl.limit;
     p2m.max_pfn = bl.nr;
     p2m.ready = true;
     rc = p2m_publish();
@@ -615,5 +619,5 @@ void p2m_get_stats(struct p2m_stats *out)
     *out = p2m.stats;
     out->total = out->leaves + out->pte_pages + out->pmd_pages + out->l3_pages +
                  out->shared_pages + out->fl_pages;
-    out->generation = mm_env_arch_shared_info()->p2m_generation;
+    out->generation = xen_arch_shared_info()->p2m_generation;
 }

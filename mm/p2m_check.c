@@ -53,7 +53,7 @@ static const xen_pfn_t *tool_map(struct reader *r, xen_pfn_t mfn, const char *wh
         problem(r, "bad mfn %#lx for %s", (unsigned long)mfn, what);
         return NULL;
     }
-    page = mm_env_machine_page(mfn);
+    page = mfn_to_local_page(mfn);
     if (!page)
         problem(r, "mfn %#lx (%s) is not a frame of this domain",
                 (unsigned long)mfn, what);
@@ -82,7 +82,7 @@ static xen_pfn_t tool_walk(struct reader *r, uint64_t va, unsigned int stop)
 /* The entry for pfn as the tools see it. */
 static xen_pfn_t tool_entry(struct reader *r, xen_pfn_t pfn)
 {
-    xen_pfn_t leaf = tool_walk(r, r->vaddr + (pfn / P2M_PER_PAGE) * 4096UL, 0);
+    xen_pfn_t leaf = tool_walk(r, r->vaddr + (pfn / P2M_PER_PAGE) * PAGE_SIZE, 0);
     const xen_pfn_t *page = leaf ? tool_map(r, leaf, "p2m leaf") : NULL;
 
     return page ? page[pfn % P2M_PER_PAGE] : INVALID_P2M_ENTRY;
@@ -91,7 +91,7 @@ static xen_pfn_t tool_entry(struct reader *r, xen_pfn_t pfn)
 /* libxenguest's mfn_in_pseudophysmap(). */
 static bool in_pseudophysmap(struct reader *r, xen_pfn_t mfn)
 {
-    xen_pfn_t pfn = mm_env_m2p(mfn);
+    xen_pfn_t pfn = mfn_to_pfn(mfn);
 
     return mfn <= r->max_mfn && pfn < r->count && tool_entry(r, pfn) == mfn;
 }
@@ -131,7 +131,7 @@ static void check_leaf(struct reader *r, xen_pfn_t k, uint64_t pte)
     if (!in_pseudophysmap(r, mfn))
         problem(r, "leaf %#lx: mfn %#lx is not in the pseudophysmap (m2p %#lx)",
                 (unsigned long)k, (unsigned long)mfn,
-                (unsigned long)mm_env_m2p(mfn));
+                (unsigned long)mfn_to_pfn(mfn));
     if (!(pte & PTE_RW)) {
         xen_pfn_t own = p2m_get(first);
         if (!all_invalid(page))
@@ -162,18 +162,13 @@ static bool has_writable(const uint64_t *l1)
     return false;
 }
 
-static bool canonical(uint64_t va)
-{
-    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
-}
-
 static void check_linear(struct reader *r)
 {
     xen_pfn_t frames = (r->count - 1) / P2M_PER_PAGE + 1, prev_l1 = 0, prev_leaf = 0;
-    uint64_t end = r->vaddr + frames * 4096UL - 1;
+    uint64_t end = r->vaddr + frames * PAGE_SIZE - 1;
 
-    if (!canonical(r->vaddr) || !canonical(end) || end < r->vaddr ||
-        (r->vaddr < 0xffff880000000000UL && end >= 0xffff800000000000UL)) {
+    if (!pt_canonical(r->vaddr) || !pt_canonical(end) || end < r->vaddr ||
+        pt_touches_xen(r->vaddr, end)) {
         problem(r, "bad p2m range %#lx-%#lx", (unsigned long)r->vaddr,
                 (unsigned long)end);
         return;
@@ -184,7 +179,7 @@ static void check_linear(struct reader *r)
         printk("p2m check: no memory to check that leaves are unique\n");
 
     for (xen_pfn_t k = 0; k < frames && r->problems <= MAX_REPORTS;) {
-        uint64_t va = r->vaddr + k * 4096UL;
+        uint64_t va = r->vaddr + k * PAGE_SIZE;
         xen_pfn_t l1_mfn = tool_walk(r, va, 1), n;
         const uint64_t *l1 = l1_mfn ? (const uint64_t *)tool_map(r, l1_mfn, "PTE page")
                                     : NULL;
@@ -225,7 +220,7 @@ static void check_linear(struct reader *r)
 static void check_tree(struct reader *r, xen_pfn_t fll)
 {
     xen_pfn_t tools_max = r->count - 1;
-    xen_pfn_t fll_entries = tools_max / P2M_PFNS_PER_PTE + 1;
+    xen_pfn_t fll_entries = tools_max / P2M_PFNS_PER_PTE_PAGE + 1;
     xen_pfn_t fl_entries = tools_max / P2M_PER_PAGE + 1;
     const xen_pfn_t *top = tool_map(r, fll, "frame list list");
     xen_pfn_t prev_pair[2] = { 0, 0 };
@@ -246,7 +241,7 @@ static void check_tree(struct reader *r, xen_pfn_t fll)
         if (!mid)
             return;
         leaf = mid[k % P2M_PER_PAGE];
-        linear = tool_walk(r, r->vaddr + k * 4096UL, 0);
+        linear = tool_walk(r, r->vaddr + k * PAGE_SIZE, 0);
         if (leaf == prev_pair[0] && linear == prev_pair[1])
             continue;
         prev_pair[0] = leaf;
@@ -258,7 +253,7 @@ static void check_tree(struct reader *r, xen_pfn_t fll)
         }
         a = tool_map(r, leaf, "frame list leaf");
         b = linear ? tool_map(r, linear, "p2m leaf") : NULL;
-        if (a && b && memcmp(a, b, 4096) != 0)
+        if (a && b && memcmp(a, b, PAGE_SIZE) != 0)
             problem(r, "frame list leaf %#lx (mfn %#lx) differs from the linear "
                     "p2m's (mfn %#lx)", (unsigned long)k, (unsigned long)leaf,
                     (unsigned long)linear);
@@ -267,9 +262,9 @@ static void check_tree(struct reader *r, xen_pfn_t fll)
 
 int p2m_self_check(void)
 {
-    const struct arch_shared_info *a = mm_env_arch_shared_info();
+    const struct arch_shared_info *a = xen_arch_shared_info();
     struct reader r = {
-        .root = a->p2m_cr3 >> 12, .max_mfn = mm_env_max_mfn(),
+        .root = a->p2m_cr3 >> 12, .max_mfn = xen_max_mfn(),
         .count = a->max_pfn, .vaddr = a->p2m_vaddr,
     };
     xen_pfn_t fll = a->pfn_to_mfn_frame_list_list;
@@ -298,8 +293,8 @@ int p2m_self_check(void)
         return r.problems;
     check_linear(&r);
 
-    if (p2m.sif_flags & SIF_VIRT_P2M_4TOOLS || r.count > P2M_FL_MAX_PFNS) {
-        if (fll != INVALID_P2M_ENTRY)
+    if (p2m.start_info_flags & SIF_VIRT_P2M_4TOOLS || r.count > P2M_FL_MAX_PFNS) {
+        if (fll != NO_FRAME)
             problem(&r, "frame list list is %#lx, expected ~0", (unsigned long)fll);
     } else {
         check_tree(&r, fll);
@@ -347,19 +342,19 @@ void p2m_dump(void)
         return;
     }
     for (xen_pfn_t pfn = 0; pfn < p2m_table_limit;) {
-        if (pfn % P2M_PFNS_PER_PMD == 0 && p2m_page_at(pfn, 3) != P2M_PAGE_PRIVATE) {
+        if (pfn % P2M_PFNS_PER_PMD_PAGE == 0 && p2m_page_at(pfn, 3) != P2M_PAGE_PRIVATE) {
             run_flush(&run);
-            pfn += P2M_PFNS_PER_PMD;
+            pfn += P2M_PFNS_PER_PMD_PAGE;
             continue;
         }
-        if (pfn % P2M_PFNS_PER_PTE == 0) {
+        if (pfn % P2M_PFNS_PER_PTE_PAGE == 0) {
             enum p2m_page k = p2m_page_at(pfn, 2);
             if (k == P2M_PAGE_IDENTITY)
-                run_add(&run, pfn, P2M_PFNS_PER_PTE);
+                run_add(&run, pfn, P2M_PFNS_PER_PTE_PAGE);
             else if (k != P2M_PAGE_PRIVATE)
                 run_flush(&run);
             if (k != P2M_PAGE_PRIVATE) {
-                pfn += P2M_PFNS_PER_PTE;
+                pfn += P2M_PFNS_PER_PTE_PAGE;
                 continue;
             }
         }

@@ -8,10 +8,12 @@
 #ifndef MINNOW_P2M_INTERNAL_H
 #define MINNOW_P2M_INTERNAL_H
 
+#include <arch/page.h>
+#include <minnow/frame.h>
 #include <minnow/p2m.h>
 
 #define P2M_FL_TOP_ENTRIES  512UL   /* frame list list: 512 x 1 GiB */
-#define P2M_FL_MAX_PFNS     (P2M_FL_TOP_ENTRIES * P2M_PFNS_PER_PTE)
+#define P2M_FL_MAX_PFNS     (P2M_FL_TOP_ENTRIES * P2M_PFNS_PER_PTE_PAGE)
 
 /* What one page-table entry of the p2m area points at. */
 enum p2m_page {
@@ -23,7 +25,8 @@ enum p2m_page {
 
 struct p2m_state {
     bool ready;
-    uint32_t sif_flags;         /* cached at p2m_init: 0 after a restore */
+    const struct frame_source *frames;  /* leaves, tables, frame list pages */
+    uint32_t start_info_flags;  /* kept from boot: 0 in start_info after a restore */
     xen_pfn_t max_pfn;          /* published count */
     xen_pfn_t nr_l3;            /* L4 slots in use */
 
@@ -35,7 +38,7 @@ struct p2m_state {
     /* Frame list list (only without SIF_VIRT_P2M_4TOOLS). */
     bool fll_active;
     xen_pfn_t fll_top, fll_missing_mid;
-    xen_pfn_t fl_mid[P2M_FL_TOP_ENTRIES];   /* INVALID: uses missing mid */
+    xen_pfn_t fl_mid[P2M_FL_TOP_ENTRIES];   /* NO_FRAME: uses missing mid */
 
     unsigned int gen_depth;     /* nesting of p2m_gen_begin() */
     struct p2m_stats stats;
@@ -46,11 +49,10 @@ extern struct p2m_state p2m;
 /* Virtual address of the leaf page holding pfn's entry. */
 static inline uint64_t p2m_leaf_va(xen_pfn_t pfn)
 {
-    return p2m_table_va + (pfn / P2M_PER_PAGE) * 4096UL;
+    return p2m_table_va + (pfn / P2M_PER_PAGE) * PAGE_SIZE;
 }
 
-/* Which page the level-`level` entry (1 = leaf, 2 = PTE page, 3 = PMD
- * page) on pfn's walk points at. */
+/* What pfn's level-`level` entry points at (p2m.h names the levels). */
 enum p2m_page p2m_page_at(xen_pfn_t pfn, unsigned int level);
 
 /* Odd while the p2m's mappings change (nestable). */

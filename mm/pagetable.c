@@ -8,23 +8,22 @@
  *
  * The walk goes L4 -> L3 -> L2 -> L1 through the m2p: an entry holds an
  * mfn, Xen's machine_to_phys table turns it into the pfn whose direct-map
- * address we can read.  Every mfn is taken fresh from mm_env (no mfn is
- * cached: a restore changes them all).
+ * address we can read.  Every mfn is asked for afresh (no mfn is cached:
+ * a restore changes them all).
  */
 #include <errno.h>
 #include <string.h>
 #include <minnow/pt.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/console.h>
 
-/* Xen's own part of the address space; a PV guest may not map there. */
-#define XEN_VIRT_START   0xffff800000000000UL
-#define XEN_VIRT_END     0xffff880000000000UL
 #define LARGE_CHUNK      (1UL << 21)           /* what one L1 table maps */
 #define PAGES_PER_TABLE  ((uint64_t)PT_ENTRIES)
 #define MAX_INVLPG       16u
 
-static xen_pfn_t root_pfn = INVALID_MFN_VALUE;
+static xen_pfn_t root_pfn = NO_FRAME;
+static const struct frame_source *frames;
+static xen_pfn_t (*mfn_of)(xen_pfn_t pfn);
 static mmu_update_t queue[PT_BATCH];
 static unsigned int queued;
 static struct pt_stats stats;
@@ -34,9 +33,12 @@ static uint64_t stale_va[MAX_INVLPG];
 static unsigned int nr_stale;
 static bool stale_all;
 
-void pt_init(xen_pfn_t l4_pfn)
+void pt_init(xen_pfn_t l4_pfn, const struct frame_source *frame_source,
+             xen_pfn_t (*pfn_to_mfn)(xen_pfn_t pfn))
 {
     root_pfn = l4_pfn;
+    frames = frame_source;
+    mfn_of = pfn_to_mfn;
     queued = 0;
     nr_stale = 0;
     stale_all = false;
@@ -50,7 +52,7 @@ xen_pfn_t pt_root_pfn(void)
 
 xen_pfn_t pt_root_mfn(void)
 {
-    return mm_env_pfn_to_mfn(root_pfn);
+    return mfn_of(root_pfn);
 }
 
 void pt_get_stats(struct pt_stats *out)
@@ -64,7 +66,7 @@ int pt_flush(void)
 
     if (!queued)
         return 0;
-    rc = mm_env_mmu_update(queue, queued);
+    rc = xen_mmu_update(queue, queued);
     stats.hypercalls++;
     if (rc == 0)
         stats.entries_written += queued;
@@ -76,7 +78,7 @@ int pt_flush(void)
 
 static int queue_write(xen_pfn_t table_mfn, unsigned int idx, uint64_t val)
 {
-    queue[queued].ptr = ((uint64_t)table_mfn << PT_PAGE_SHIFT) + idx * 8u +
+    queue[queued].ptr = ((uint64_t)table_mfn << PAGE_SHIFT) + idx * 8u +
                         MMU_NORMAL_PT_UPDATE;
     queue[queued].val = val;
     if (++queued == PT_BATCH)
@@ -98,18 +100,13 @@ static int flush_tlb(void)
     int rc = 0;
 
     if (stale_all)
-        rc = mm_env_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+        rc = xen_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
     else
         for (unsigned int i = 0; i < nr_stale && rc == 0; i++)
-            rc = mm_env_mmuext(MMUEXT_INVLPG_LOCAL, stale_va[i]);
+            rc = xen_mmuext(MMUEXT_INVLPG_LOCAL, stale_va[i]);
     nr_stale = 0;
     stale_all = false;
     return rc;
-}
-
-static bool canonical(uint64_t va)
-{
-    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
 }
 
 /* A range of nr pages at va that minnow may touch; prints why not. */
@@ -117,11 +114,11 @@ static int check_range(const char *who, uint64_t va, uint64_t nr)
 {
     uint64_t last;
 
-    if (root_pfn == INVALID_MFN_VALUE) {
+    if (root_pfn == NO_FRAME) {
         printk("pt: %s before pt_init()\n", who);
         return -EINVAL;
     }
-    if (va & ((1UL << PT_PAGE_SHIFT) - 1)) {
+    if (va & (PAGE_SIZE - 1)) {
         printk("pt: %s: va %#lx is not page aligned\n", who, (unsigned long)va);
         return -EINVAL;
     }
@@ -132,14 +129,14 @@ static int check_range(const char *who, uint64_t va, uint64_t nr)
                (unsigned long)nr);
         return -EINVAL;
     }
-    last = va + ((nr - 1) << PT_PAGE_SHIFT);
-    if (last < va || !canonical(va) || !canonical(last) ||
+    last = va + ((nr - 1) << PAGE_SHIFT);
+    if (last < va || !pt_canonical(va) || !pt_canonical(last) ||
         (va >> 63) != (last >> 63)) {
         printk("pt: %s: range %#lx + %#lx pages is not canonical\n", who,
                (unsigned long)va, (unsigned long)nr);
         return -EINVAL;
     }
-    if (va < XEN_VIRT_END && last >= XEN_VIRT_START) {
+    if (pt_touches_xen(va, last)) {
         printk("pt: %s: range %#lx-%#lx overlaps Xen's area\n", who,
                (unsigned long)va, (unsigned long)last);
         return -EPERM;
@@ -159,8 +156,8 @@ static int entry_table_pfn(uint64_t va, unsigned int level, uint64_t e,
                (unsigned long)e);
         return -EEXIST;
     }
-    p = mm_env_m2p(mfn);
-    if (p == INVALID_MFN_VALUE || mm_env_pfn_to_mfn(p) != mfn) {
+    p = mfn_to_pfn(mfn);
+    if (p == NO_FRAME || mfn_of(p) != mfn) {
         printk("pt: level %u entry for va %#lx links mfn %#lx, which is "
                "not a frame of minnow's\n", level, (unsigned long)va,
                (unsigned long)mfn);
@@ -182,7 +179,7 @@ static int walk(uint64_t va, unsigned int level, bool create, xen_pfn_t *out)
     if (rc)
         return rc;
     for (unsigned int l = 4; l > level; l--) {
-        const uint64_t *table = mm_env_pfn_to_va(pfn);
+        const uint64_t *table = xen_mm_page(pfn);
         unsigned int idx = pt_index(va, l);
         uint64_t e = table[idx];
 
@@ -199,8 +196,8 @@ static int walk(uint64_t va, unsigned int level, bool create, xen_pfn_t *out)
         rc = pt_table_alloc(&fresh, 0);
         if (rc)
             return rc;
-        rc = queue_write(mm_env_pfn_to_mfn(pfn), idx,
-                         pte_make(mm_env_pfn_to_mfn(fresh), PTE_TABLE));
+        rc = queue_write(mfn_of(pfn), idx,
+                         pte_make(mfn_of(fresh), PTE_TABLE));
         if (rc == 0)
             rc = pt_flush();
         if (rc) {
@@ -225,17 +222,17 @@ int pt_table_alloc(xen_pfn_t *pfn, uint64_t fill)
                (unsigned long)fill);
         return -EINVAL;
     }
-    rc = mm_env_frame_alloc(pfn);
+    rc = frames->alloc(pfn);
     if (rc) {
         printk("pt: no free frame for a page table (rc %d)\n", rc);
         return rc;
     }
-    table = mm_env_pfn_to_va(*pfn);
+    table = xen_mm_page(*pfn);
     for (unsigned int i = 0; i < PT_ENTRIES; i++)
         table[i] = fill;
     rc = pt_set_page_ro(*pfn, true);
     if (rc) {
-        mm_env_frame_free(*pfn);
+        frames->free(*pfn);
         return rc;
     }
     stats.tables_allocated++;
@@ -253,7 +250,7 @@ int pt_table_free(xen_pfn_t pfn)
                (unsigned long)pfn, rc);
         return rc;
     }
-    mm_env_frame_free(pfn);
+    frames->free(pfn);
     stats.tables_freed++;
     return 0;
 }
@@ -270,7 +267,7 @@ int pt_set_page_ro(xen_pfn_t pfn, bool ro)
     want = ro ? (pte & ~PTE_RW) : (pte | PTE_RW);
     if (want == pte)
         return 0;
-    rc = mm_env_update_va_mapping(va, want);
+    rc = xen_update_va_mapping(va, want);
     if (rc)
         printk("pt: making pfn %#lx %s failed, rc %d\n", (unsigned long)pfn,
                ro ? "read-only" : "writable", rc);
@@ -283,14 +280,14 @@ int pt_get_entry(uint64_t va, unsigned int level, uint64_t *entry)
     int rc;
 
     *entry = 0;
-    if (level < 1 || level > 4 || !canonical(va))
+    if (level < 1 || level > 4 || !pt_canonical(va))
         return -EINVAL;
-    if (root_pfn == INVALID_MFN_VALUE)
+    if (root_pfn == NO_FRAME)
         return -EINVAL;
     rc = walk(va, level, false, &table);
     if (rc)
         return rc;
-    *entry = ((const uint64_t *)mm_env_pfn_to_va(table))[pt_index(va, level)];
+    *entry = ((const uint64_t *)xen_mm_page(table))[pt_index(va, level)];
     return 0;
 }
 
@@ -327,7 +324,7 @@ int pt_set_entry(uint64_t va, unsigned int level, uint64_t entry,
         printk("pt: pt_set_entry: no level %u\n", level);
         return -EINVAL;
     }
-    rc = check_range("pt_set_entry", va & ~((1UL << PT_PAGE_SHIFT) - 1), 1);
+    rc = check_range("pt_set_entry", va & ~(PAGE_SIZE - 1), 1);
     if (rc)
         return rc;
     if (!(entry & PTE_PRESENT) && entry != 0) {
@@ -344,7 +341,7 @@ int pt_set_entry(uint64_t va, unsigned int level, uint64_t entry,
         return 0;
     if (rc)
         return rc;
-    old = ((const uint64_t *)mm_env_pfn_to_va(table))[idx];
+    old = ((const uint64_t *)xen_mm_page(table))[idx];
     if (level == 1 ? same_mapping(old, entry) : old == entry)
         return 0;
     if (old & PTE_PRESENT) {
@@ -360,7 +357,7 @@ int pt_set_entry(uint64_t va, unsigned int level, uint64_t entry,
             return refuse("remove a table", "PT_ALLOW_REMOVE_TABLE",
                           va, level, old, entry, -EBUSY);
     }
-    rc = queue_write(mm_env_pfn_to_mfn(table), idx, entry);
+    rc = queue_write(mfn_of(table), idx, entry);
     if (rc == 0)
         rc = pt_flush();
     if (rc)
@@ -380,7 +377,7 @@ static xen_pfn_t nth_mfn(xen_pfn_t mfn, const xen_pfn_t *mfns, uint64_t i)
 
 static uint64_t pages_to_chunk_end(uint64_t va, uint64_t left)
 {
-    uint64_t n = (LARGE_CHUNK - (va & (LARGE_CHUNK - 1))) >> PT_PAGE_SHIFT;
+    uint64_t n = (LARGE_CHUNK - (va & (LARGE_CHUNK - 1))) >> PAGE_SHIFT;
 
     return n < left ? n : left;
 }
@@ -390,16 +387,16 @@ static int map_check(uint64_t va, xen_pfn_t mfn, const xen_pfn_t *mfns,
                      uint64_t nr, uint64_t flags, unsigned int opts)
 {
     for (uint64_t i = 0; i < nr;) {
-        uint64_t at = va + (i << PT_PAGE_SHIFT);
+        uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
         xen_pfn_t table;
         int rc;
 
         for (uint64_t j = 0; j < n; j++) {
             xen_pfn_t m = nth_mfn(mfn, mfns, i + j);
-            if (m == INVALID_MFN_VALUE || (m >> 40)) {
+            if (m == NO_FRAME || (m >> 40)) {
                 printk("pt: no valid mfn for va %#lx (%#lx)\n",
-                       (unsigned long)(at + (j << PT_PAGE_SHIFT)), (unsigned long)m);
+                       (unsigned long)(at + (j << PAGE_SHIFT)), (unsigned long)m);
                 return -EINVAL;
             }
         }
@@ -410,9 +407,9 @@ static int map_check(uint64_t va, xen_pfn_t mfn, const xen_pfn_t *mfns,
         }
         if (rc)
             return rc;
-        const uint64_t *l1 = mm_env_pfn_to_va(table);
+        const uint64_t *l1 = xen_mm_page(table);
         for (uint64_t j = 0; j < n; j++) {
-            uint64_t cur = at + (j << PT_PAGE_SHIFT);
+            uint64_t cur = at + (j << PAGE_SHIFT);
             uint64_t old = l1[pt_index(cur, 1)];
             uint64_t new = pte_make(nth_mfn(mfn, mfns, i + j), flags);
 
@@ -437,10 +434,10 @@ static int map_chunk(uint64_t at, xen_pfn_t mfn, const xen_pfn_t *mfns,
 
     if (rc)
         return rc;
-    table_mfn = mm_env_pfn_to_mfn(table);
-    l1 = mm_env_pfn_to_va(table);
+    table_mfn = mfn_of(table);
+    l1 = xen_mm_page(table);
     for (uint64_t j = 0; j < n && rc == 0; j++) {
-        uint64_t cur = at + (j << PT_PAGE_SHIFT);
+        uint64_t cur = at + (j << PAGE_SHIFT);
         unsigned int idx = pt_index(cur, 1);
         uint64_t old = l1[idx];
         uint64_t new = pte_make(nth_mfn(mfn, mfns, first + j), flags);
@@ -476,7 +473,7 @@ static int map_common(const char *who, uint64_t va, xen_pfn_t mfn,
         return rc;
 
     for (uint64_t i = 0; i < nr && rc == 0;) {
-        uint64_t at = va + (i << PT_PAGE_SHIFT);
+        uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
 
         rc = map_chunk(at, mfn, mfns, i, n, flags, opts);
@@ -513,7 +510,7 @@ static int remove_l1_table(uint64_t va, xen_pfn_t l1)
     int rc = walk(va, 2, false, &l2);
 
     if (rc == 0)
-        rc = queue_write(mm_env_pfn_to_mfn(l2), pt_index(va, 2), 0);
+        rc = queue_write(mfn_of(l2), pt_index(va, 2), 0);
     if (rc == 0)
         rc = pt_flush();
     if (rc)
@@ -534,7 +531,7 @@ int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
         return -EINVAL;
     }
     for (uint64_t i = 0; i < nr;) {
-        uint64_t at = va + (i << PT_PAGE_SHIFT);
+        uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
         xen_pfn_t table, table_mfn;
 
@@ -553,10 +550,10 @@ int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
             i += n;
             continue;
         }
-        table_mfn = mm_env_pfn_to_mfn(table);
-        const uint64_t *l1 = mm_env_pfn_to_va(table);
+        table_mfn = mfn_of(table);
+        const uint64_t *l1 = xen_mm_page(table);
         for (uint64_t j = 0; j < n && rc == 0; j++) {
-            uint64_t cur = at + (j << PT_PAGE_SHIFT);
+            uint64_t cur = at + (j << PAGE_SHIFT);
             if (!(l1[pt_index(cur, 1)] & PTE_PRESENT))
                 continue;
             note_stale(cur, false);

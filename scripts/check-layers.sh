@@ -17,7 +17,9 @@
 #
 # The arch layer's includes are checked too: arch/ may include its own
 # headers, Xen's and the C library's, and from include/minnow/ only the
-# headers of the documented arch interface (docs/map.md, "Layers").
+# headers of the documented arch interface (docs/map.md, "Layers").  And
+# mm/, which the host tests build, may include from arch/ only the two
+# headers host builds have: <arch/page.h> and <arch/barrier.h>.
 #
 # Usage: scripts/check-layers.sh [BUILD_DIR]     (after `make`)
 set -eu
@@ -28,7 +30,8 @@ objs=$(cd "$build/guest" && find arch kernel mm drivers -name '*.o' | sort)
 
 floor=" printk vprintk panic "
 entry="arch/x86_64/head start_kernel"
-arch_may_include=" console.h panic.h exit.h hypervisor.h "
+arch_may_include=" console.h panic.h exit.h hypervisor.h xen_mm.h "
+mm_may_include=" page.h barrier.h "
 
 rank() {
     case $1 in
@@ -62,6 +65,15 @@ for f in $(git ls-files 'arch/*.c' 'arch/*.S' 'arch/*.h'); do
             *" $h "*) ;;
             *) bad="$bad
   $f includes <minnow/$h>, which is not part of the arch interface" ;;
+        esac
+    done
+done
+for f in $(git ls-files 'mm/*.c' 'mm/*.h'); do
+    for h in $(sed -n 's|^#include <arch/\(.*\)>.*|\1|p' "$f"); do
+        case "$mm_may_include" in
+            *" $h "*) ;;
+            *) bad="$bad
+  $f includes <arch/$h>, which host builds of mm/ do not have" ;;
         esac
     done
 done

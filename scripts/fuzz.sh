@@ -39,7 +39,7 @@ BIN=$OUT/fuzz_e820
 if [ ! -x "$BIN" ] || [ -n "$(find $SRCS include/minnow/e820.h include/minnow/e820_plan.h \
         tests/unit/e820_check.h "$0" -newer "$BIN" 2>/dev/null)" ]; then
     if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-            -fno-sanitize-recover=undefined -Iinclude -Itests/unit \
+            -fno-sanitize-recover=undefined -Iinclude -Iarch/x86_64/include -Itests/unit \
             -DMINNOW_HOST_TEST -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
             $SRCS -o "$BIN" 2>"$OUT/build.log"; then
         result "FAIL build failed, see $OUT/build.log"

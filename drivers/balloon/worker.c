@@ -1,13 +1,6 @@
 /*
- * The balloon driver (guest side; the accounting is mm/balloon_core.c, the
- * picture docs/balloon.md).
- *
- *   target sources                  worker thread                 reports
- *   --------------                  -------------                 -------
- *   xenstore memory/target (KiB) -+                            +-> console
- *   balloon_target=SIZE (dom0)   -+-> balloon_set_target() --> |   "balloon: current_kb=..."
- *   balloon_set_target() (tests) -+   wakes the worker         +-> xenstore
- *                                                                  data/balloon/{current_kb,...}
+ * The balloon driver (include/minnow/balloon_worker.h draws it; the
+ * accounting is mm/balloon.c, the picture of the pfn space docs/balloon.md).
  *
  * The worker moves one batch at a time (yielding in between, so the rest
  * of minnow keeps running), and when Xen or the allocator says no it
@@ -25,11 +18,10 @@
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <minnow/balloon.h>
+#include <minnow/balloon_worker.h>
 #include <minnow/cmdline.h>
 #include <minnow/console.h>
-#include <minnow/e820_plan.h>
 #include <minnow/hypervisor.h>
-#include <minnow/mm.h>
 #include <minnow/p2m.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>
@@ -124,7 +116,7 @@ static void balloon_worker(void *arg)
 
         wait_until(!suspended);     /* no batch while the domain suspends */
         balloon_get_stats(&st);
-        rc = balloon_core_step(st.batch);
+        rc = balloon_step(st.batch);
         if (rc > 0) {
             moved += rc;
             backoff = BACKOFF_MIN_MS;
@@ -158,24 +150,24 @@ static void kick(void)
         thread_wake(worker);
 }
 
-uint64_t balloon_set_target(uint64_t pages)
+uint64_t balloon_worker_set_target(uint64_t pages)
 {
     uint64_t t;
 
-    if (!balloon_core_ready())
+    if (!balloon_ready())
         return 0;
-    t = balloon_core_set_target(pages);
+    t = balloon_set_target(pages);
     printk("balloon: target_kb=%lu (asked %lu KiB)\n", (unsigned long)t * 4,
            (unsigned long)pages * 4);
     kick();
     return t;
 }
 
-int balloon_wait(uint64_t timeout_ms)
+int balloon_worker_wait(uint64_t timeout_ms)
 {
     stime_t deadline = monotonic_ns() + timeout_ms * NSEC_PER_MSEC;
 
-    if (!balloon_core_ready())
+    if (!balloon_ready())
         return -ENODEV;
     while (!settled) {
         if (monotonic_ns() >= deadline)
@@ -192,7 +184,7 @@ static void read_static_max(void)
     uint64_t kib;
 
     if (xs_read_u64(XS_NO_TX, "memory/static-max", &kib) == 0)
-        balloon_core_set_static_max(kib / 4);
+        balloon_set_static_max(kib / 4);
 }
 
 /* memory/target changed (xl mem-set), or the watch was just registered. */
@@ -210,7 +202,7 @@ static void target_watch(const char *path, void *data)
         return;
     }
     read_static_max();
-    balloon_set_target(kib / 4);
+    balloon_worker_set_target(kib / 4);
 }
 
 static unsigned int cmdline_uint(const char *key, unsigned int dflt)
@@ -229,22 +221,22 @@ static unsigned int cmdline_uint(const char *key, unsigned int dflt)
     return n;
 }
 
-int balloon_init(void)
+int balloon_worker_start(const struct balloon_worker_config *boot)
 {
     struct balloon_config cfg = { 0 };
     struct balloon_stats st;
     uint64_t bytes;
     int rc;
 
-    if (balloon_core_ready())
+    if (balloon_ready())
         return 0;
     if (cmdline_get("balloon") && strcmp(cmdline_get("balloon"), "off") == 0) {
         printk("balloon: off (command line)\n");
         return -ENODEV;
     }
-    /* mm_init() gave the frame allocator the p2m's whole pfn space: fresh
-     * pfns may go anywhere below it (the core also stops at the p2m's end). */
-    cfg.pfn_limit = mm_e820_plan()->p2m_limit;
+    /* Boot gave the frame allocator the p2m's whole pfn space: fresh pfns
+     * may go anywhere below it (the core also stops at the p2m's end). */
+    cfg.pfn_limit = boot->pfn_limit;
     cfg.batch = cmdline_uint("balloon_batch", BALLOON_DEFAULT_BATCH);
     /* Xen does not scrub what a guest gives back: our data would stay in
      * free machine memory.  Scrub unless told not to (Linux's default). */
@@ -259,9 +251,9 @@ int balloon_init(void)
     }
     /* Pages the E820 code gave back at boot: refilled (at fresh pfns) unless
      * a target says otherwise, so the domain keeps the memory it was given. */
-    if (mm_boot.released_pages)
-        balloon_note_released(mm_boot.released_pages);
-    rc = balloon_core_init(&cfg);
+    if (boot->released_pages)
+        balloon_note_released(boot->released_pages);
+    rc = balloon_init(&cfg);
     if (rc) {
         printk("balloon: cannot start: rc %d\n", rc);
         return rc;
@@ -280,7 +272,7 @@ int balloon_init(void)
     }
     suspend_register(&balloon_hooks);
     if (cmdline_get_size("balloon_target", &bytes) == 0)
-        balloon_set_target(bytes >> PAGE_SHIFT);
+        balloon_worker_set_target(bytes >> PAGE_SHIFT);
     else if (cmdline_get("balloon_target"))
         printk("balloon: bad balloon_target=%s\n", cmdline_get("balloon_target"));
     if (xenstore_available()) {
@@ -307,7 +299,8 @@ static int balloon_suspend_hook(void)
 static void balloon_resume_hook(bool cancelled)
 {
     suspended = false;
-    balloon_resume();
+    balloon_resync();           /* prints its failure; the worker goes on */
+    kick();
 }
 
 static struct suspend_hooks balloon_hooks = {
@@ -315,14 +308,3 @@ static struct suspend_hooks balloon_hooks = {
     .suspend = balloon_suspend_hook,
     .resume = balloon_resume_hook,
 };
-
-int balloon_resume(void)
-{
-    int rc;
-
-    if (!balloon_core_ready())
-        return 0;
-    rc = balloon_core_resync();
-    kick();
-    return rc;
-}

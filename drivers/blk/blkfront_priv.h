@@ -35,15 +35,7 @@
 #include <minnow/sched.h>
 #include <minnow/xenbus.h>
 
-/*
- * <xen/io/ring.h> leaves the barriers to the guest (interface >= 3.2.8).
- * x86 is TSO: stores are not reordered with stores nor loads with loads,
- * so wmb/rmb only have to stop the compiler; the full barrier (a store
- * followed by a load of another location) needs a fence.
- */
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __asm__ __volatile__("" ::: "memory")
-#define xen_wmb() __asm__ __volatile__("" ::: "memory")
+#include <arch/barrier.h>      /* xen_mb() & co., which <xen/io/ring.h> needs */
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>
 

@@ -14,11 +14,14 @@
  *   up    populate_physmap (ballooned pfns first, then fresh ones from
  *         top_pfn up) -> p2m (grows) -> map -> frame allocator
  *
- * Two halves:
- *   mm/balloon_core.c   the accounting and batching, synchronous, built for
- *                       the guest and for the host tests (Xen model)
- *   drivers/balloon.c   guest only: the worker thread, the target sources
+ * Two halves, two headers:
+ *   balloon.h (this)    the core, balloon_*: accounting and batching,
+ *                       synchronous (mm/balloon.c), built for the guest and
+ *                       for the host tests (Xen model)
+ *   balloon_worker.h    the driver, balloon_worker_*: a thread that moves
+ *                       the core toward the target, the target sources
  *                       (xenstore memory/target, balloon_target=), reports
+ *                       (drivers/balloon/worker.c, guest only)
  *
  * Units: pages of 4 KiB, counted as Xen counts them (the domain's
  * tot_pages, XENMEM_current_reservation); xenstore speaks KiB.
@@ -35,8 +38,6 @@
 #define BALLOON_MAX_BATCH       4096u   /* the extent list is static */
 #define BALLOON_DEFAULT_KEEP_FREE 256u  /* down leaves this many frames free */
 #define BALLOON_MIN_HEADROOM    1024u   /* default minimum: in use + 4 MiB */
-#define BALLOON_CHUNK_PFNS      (4096UL * 8)    /* pfns per bitmap page */
-#define BALLOON_MAX_CHUNKS      8192UL          /* 2^28 pfns: 1 TiB */
 
 struct balloon_config {
     xen_pfn_t pfn_limit;        /* fresh pfns stay below (frame allocator
@@ -82,7 +83,7 @@ struct balloon_stats {
     long last_rc;               /* Xen's last error, 0 if none */
 };
 
-/* ---- core (mm/balloon_core.c; host and guest) ---------------------------- */
+/* ---- set-up --------------------------------------------------------------- */
 
 /*
  * After the frame allocator, the direct map and the p2m are up.  Reads
@@ -90,25 +91,32 @@ struct balloon_stats {
  * The initial target is what the domain held at boot (current + pages
  * noted released).  0, or -errno with the reason printed.
  */
-int balloon_core_init(const struct balloon_config *cfg);
-bool balloon_core_ready(void);
+int balloon_init(const struct balloon_config *cfg);
+bool balloon_ready(void);
 /* Forget everything (host tests boot many domains; the guest never stops
  * its balloon).  The frames in the balloon are not given back. */
-void balloon_core_fini(void);
+void balloon_fini(void);
 
 /* E820 pages given back to Xen at boot: headroom the balloon may refill.
- * May be called before balloon_core_init(). */
+ * May be called before balloon_init(). */
 void balloon_note_released(uint64_t pages);
 
+/* After a restore: mfns changed, pfns did not.  Re-reads the reservation. */
+int balloon_resync(void);
+
+/* ---- the target ------------------------------------------------------------ */
+
 /* Ask for a target; returns the clamped one (printed when clamped). */
-uint64_t balloon_core_set_target(uint64_t pages);
-void balloon_core_set_static_max(uint64_t pages);
-void balloon_core_set_batch(unsigned int batch);
-void balloon_core_set_scrub(bool scrub);
+uint64_t balloon_set_target(uint64_t pages);
+void balloon_set_static_max(uint64_t pages);
+void balloon_set_batch(unsigned int batch);
+void balloon_set_scrub(bool scrub);
 
 /* Xen's maximum reservation now (bounded by static-max), or the last
  * known one if the query fails. */
-uint64_t balloon_core_max_pages(void);
+uint64_t balloon_max_pages(void);
+
+/* ---- moving ---------------------------------------------------------------- */
 
 /*
  * Move toward the target by at most max_pages pages: > 0 pages moved,
@@ -116,39 +124,18 @@ uint64_t balloon_core_max_pages(void);
  * says why: -ENOMEM no free frame / no page for p2m or tables, -EBUSY Xen
  * did nothing, -ENOSPC at the maximum or out of pfn space).
  */
-long balloon_core_step(uint64_t max_pages);
+long balloon_step(uint64_t max_pages);
 
 /* Direct moves (tests, bench): give / take up to nr pages. */
 long balloon_down(uint64_t nr);
 long balloon_up(uint64_t nr);
 
+/* ---- looking ---------------------------------------------------------------- */
+
 bool balloon_pfn_is_ballooned(xen_pfn_t pfn);
-/* The lowest ballooned pfn >= from, or ~0 when there is none. */
+/* The lowest ballooned pfn >= from, or NO_FRAME when there is none. */
 xen_pfn_t balloon_next_ballooned(xen_pfn_t from);
 void balloon_get_stats(struct balloon_stats *out);
 const char *balloon_block_name(enum balloon_block b);
-
-/* After a restore: mfns changed, pfns did not.  Re-reads the reservation. */
-int balloon_core_resync(void);
-
-/* ---- driver (drivers/balloon.c; guest only) ------------------------------ */
-
-/*
- * Start the balloon after xenstore/control (boot step 6): as a domU the
- * target follows memory/target (KiB), bounded by memory/static-max; as
- * dom0 it comes from balloon_target=SIZE, or from balloon_set_target().
- * Command line: balloon=off, balloon_target=SIZE, balloon_min=SIZE,
- * balloon_batch=N, balloon_scrub=0|1, balloon_p2m_dump (p2m_dump() after
- * every report, for comparing with xen-mfndump).
- * 0, or -errno (printed); calling it again does nothing.
- */
-int balloon_init(void);
-/* Set the target and wake the worker; returns the clamped target. */
-uint64_t balloon_set_target(uint64_t pages);
-/* Wait until the worker has done what it can: 0 at the target, -EAGAIN
- * when blocked (stats.block says why), -ETIMEDOUT. */
-int balloon_wait(uint64_t timeout_ms);
-/* After a restore: balloon_core_resync(), re-watch, wake the worker. */
-int balloon_resume(void);
 
 #endif

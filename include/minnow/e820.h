@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <xen/xen.h>
+#include <arch/page.h>
 
 /* Entry types (ACPI spec, "Address Range Types"). */
 #define E820_RAM        1u
@@ -47,9 +48,6 @@ struct e820_entry {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct e820_entry) == 20, "E820 entries are 20 bytes");
-
-#define E820_PAGE_SHIFT     12
-#define E820_PAGE_SIZE      (1ull << E820_PAGE_SHIFT)
 
 /*
  * Physical addresses stop at 2^52 on x86_64 (MAXPHYADDR <= 52).  Anything

@@ -1,7 +1,7 @@
 /*
  * Getting the E820 from Xen, and applying an identity/remap plan
  * (include/minnow/e820_plan.h) to the p2m, the m2p, the direct map and the
- * domain's reservation.  Everything goes through mm_env.h and p2m.h, so
+ * domain's reservation.  Everything goes through xen_mm.h and p2m.h, so
  * the host tests run it against the Xen model in tests/unit/sim/.
  *
  * Boot sequence (dom0 or domU):

@@ -47,6 +47,11 @@ struct e820_pfn_range {
     xen_pfn_t end;              /* exclusive */
 };
 
+/* Append [s, e) (empty: nothing) to a sorted list of at most cap ranges,
+ * merged into the last one when they touch.  False when the list is full. */
+bool e820_range_append(struct e820_pfn_range *list, unsigned int *nr,
+                       unsigned int cap, xen_pfn_t s, xen_pfn_t e);
+
 struct e820_move {
     xen_pfn_t src;
     xen_pfn_t dst;

@@ -19,16 +19,18 @@
  * p2m_cr3 (last), and the 3-level pfn_to_mfn_frame_list_list when the
  * domain started without SIF_VIRT_P2M_4TOOLS (dom0, old tools).
  *
- * Boot call order (after pt_init() and mapping all RAM, see pt.h):
- *   p2m_init(&boot_start_info, &cfg)  copies start_info->mfn_list (still
- *                               mapped by Xen) into minnow's own leaves,
+ * Boot call order (kernel/boot/mm_setup.c):
+ *   p2m_use_boot_list(si)       before the page tables change: until the
+ *                               p2m exists, pfn_to_mfn() reads Xen's list
+ *                               (start_info mfn_list, still mapped by Xen).
+ *   ... pt_init(), all RAM mapped (pt.h) ...
+ *   p2m_init(&cfg)              copies Xen's list into minnow's own leaves,
  *                               maps them at cfg.virt_base, publishes.
- *                               From here on mm_env_pfn_to_mfn() uses the
- *                               p2m instead of start_info->mfn_list.
+ *                               From here on pfn_to_mfn() reads the p2m.
  *   p2m_set_identity_range(...) for e820 holes (dom0), if wanted.
  *   p2m_self_check()            optional; p2m_dump() for `p2m_dump`.
  * On resume: p2m_republish() (start_info flags are 0 then: the SIF flags
- * cached at p2m_init() are used).
+ * kept by p2m_use_boot_list() are used).
  */
 #ifndef MINNOW_P2M_H
 #define MINNOW_P2M_H
@@ -36,16 +38,27 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <xen/xen.h>
-#include <minnow/mm_env.h>
+#include <minnow/frame.h>
+#include <minnow/xen_mm.h>
 
-#define P2M_PER_PAGE        512UL                   /* entries per leaf */
-#define P2M_PFNS_PER_PTE    (P2M_PER_PAGE * 512UL)  /* one L1 table: 1 GiB */
-#define P2M_PFNS_PER_PMD    (P2M_PFNS_PER_PTE * 512UL) /* one L2: 512 GiB */
-#define P2M_PFNS_PER_L3     (P2M_PFNS_PER_PMD * 512UL) /* one L3: 256 TiB */
+/*
+ * The pages that map the array, named as in Linux; "level n" is pt.h's:
+ * the level-n entry on a pfn's walk sits in an Ln page and points at the
+ * page to its right.
+ *
+ *   L4 slot --> L3 page --> PMD page (L2) --> PTE page (L1) --> leaf
+ *          level 4     level 3          level 2           level 1
+ *
+ * How many pfns one page of each kind covers (in pseudo-physical memory):
+ */
+#define P2M_PER_PAGE            512UL                           /* leaf: 2 MiB */
+#define P2M_PFNS_PER_PTE_PAGE   (P2M_PER_PAGE * 512UL)          /* 1 GiB */
+#define P2M_PFNS_PER_PMD_PAGE   (P2M_PFNS_PER_PTE_PAGE * 512UL) /* 512 GiB */
+#define P2M_PFNS_PER_L3_PAGE    (P2M_PFNS_PER_PMD_PAGE * 512UL) /* 256 TiB */
 /* Default pfn space covered: 512 GiB of pseudo-physical memory. */
-#define P2M_DEFAULT_PFNS    P2M_PFNS_PER_PMD
+#define P2M_DEFAULT_PFNS        P2M_PFNS_PER_PMD_PAGE
 
-#define INVALID_P2M_ENTRY   (~0UL)
+#define INVALID_P2M_ENTRY   NO_FRAME    /* the tools read ~0 as "no frame" */
 #define FOREIGN_FRAME_BIT   (1UL << 63)
 #define IDENTITY_FRAME_BIT  (1UL << 62)
 #define FOREIGN_FRAME(m)    ((m) | FOREIGN_FRAME_BIT)
@@ -58,19 +71,16 @@ struct p2m_config {
     uint64_t virt_base;         /* P2M_VIRT_BASE: 512 GiB aligned */
     uint64_t virt_slots;        /* L4 slots the p2m may use (P2M_VIRT_SLOTS) */
     xen_pfn_t reserve_pfns;     /* pfn space to cover; 0 = P2M_DEFAULT_PFNS */
+    const struct frame_source *frames;  /* for leaves, tables, frame lists */
 };
 
-/* 0, or -errno with the reason printed (then the boot p2m stays in use). */
-int p2m_init(const start_info_t *si, const struct p2m_config *cfg);
-/* The pfn limit p2m_init() will use for cfg (for planning before it runs). */
+/* Lookups answer from Xen's list in si until p2m_init() is done. */
+void p2m_use_boot_list(const start_info_t *si);
+/* 0, or -errno with the reason printed (then Xen's list stays in use). */
+int p2m_init(const struct p2m_config *cfg);
+/* Check cfg for nr_pages pfns; *limit = the pfn space p2m_init() will
+ * cover (for planning before it runs).  0 or -EINVAL, printed. */
 int p2m_limit_for(const struct p2m_config *cfg, xen_pfn_t nr_pages, xen_pfn_t *limit);
-/* Guest boot glue (arch/x86_64/p2m_boot.c): p2m_init() with P2M_VIRT_BASE
- * and the command line's p2m_reserve=, then p2m_check / p2m_dump if asked. */
-void p2m_setup_at_boot(void);
-/* The configuration p2m_setup_at_boot() uses (P2M_VIRT_BASE, p2m_reserve=). */
-void p2m_boot_config(struct p2m_config *cfg);
-/* After boot has finished changing the p2m: p2m_check and p2m_dump if asked. */
-void p2m_boot_report(void);
 bool p2m_ready(void);
 
 /* ---- lookups --------------------------------------------------------------- */
@@ -88,14 +98,15 @@ extern xen_pfn_t p2m_table_limit;
 static inline xen_pfn_t p2m_entry_load(xen_pfn_t pfn)
 {
 #ifdef MINNOW_HOST_TEST
-    return mm_env_va_load64(p2m_table_va + pfn * sizeof(xen_pfn_t));
+    return xen_mm_load64(p2m_table_va + pfn * sizeof(xen_pfn_t));
 #else
     return __atomic_load_n((const xen_pfn_t *)p2m_table_va + pfn,
                            __ATOMIC_RELAXED);
 #endif
 }
 
-/* Slow path: out of range, not initialised, or ~0 (missing vs identity). */
+/* Slow path: out of range, ~0 (missing vs identity), or no p2m yet
+ * (then Xen's list). */
 xen_pfn_t p2m_lookup_slow(xen_pfn_t pfn);
 
 /* The entry with its flag bits: mfn, ~0, IDENTITY_FRAME(pfn), FOREIGN_FRAME(m). */
@@ -142,12 +153,14 @@ int p2m_set_identity_range(xen_pfn_t start, xen_pfn_t end);
 /* The count published as shared_info max_pfn. */
 xen_pfn_t p2m_max_pfn(void);
 
-/* ---- m2p ---------------------------------------------------------------------- */
+/* ---- m2p (mm/m2p.c; Xen's raw table is mfn_to_pfn(), xen_mm.h) --------------- */
 
-/* Xen's m2p, bounds-checked: INVALID_P2M_ENTRY for mfns Xen cannot look up. */
-xen_pfn_t mfn_to_pfn(xen_pfn_t mfn);
-/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is 1:1 here). */
+/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is 1:1 here),
+ * else NO_FRAME. */
 xen_pfn_t mfn_to_local_pfn(xen_pfn_t mfn);
+/* What a toolstack sees when it maps mfn: the page, if the frame is ours
+ * and present in the direct map; else NULL. */
+const void *mfn_to_local_page(xen_pfn_t mfn);
 
 /* ---- publication, checks, debugging -------------------------------------- */
 
@@ -161,8 +174,8 @@ void p2m_dump(void);
 
 struct p2m_stats {
     uint64_t leaves;            /* private leaf pages */
-    uint64_t pte_pages;         /* private L1 tables */
-    uint64_t pmd_pages;         /* private L2 tables */
+    uint64_t pte_pages;         /* private PTE pages */
+    uint64_t pmd_pages;         /* private PMD pages */
     uint64_t l3_pages;          /* L3 tables of the p2m's L4 slots */
     uint64_t shared_pages;      /* missing/identity leaves and tables */
     uint64_t fl_pages;          /* frame-list-list top + mid pages */

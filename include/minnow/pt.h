@@ -36,11 +36,14 @@
  * writes the first one.  Non-present entries written are always 0: no
  * address bits (Xen's L1TF check would kill the domain otherwise).
  *
- * Boot call order:
- *   pt_init(virt_to_pfn(start_info->pt_base));   tables Xen built
- *   pt_map_mfns(...) RAM beyond Xen's initial map (PT_SKIP_PRESENT), using
- *                    start_info->mfn_list;  pt_unmap_range(0, 1, 0)
- *   p2m_init(...)    (include/minnow/p2m.h)
+ * Boot call order (the steps of mm_init(), kernel/boot/mm_setup.c):
+ *   p2m_use_boot_list(si)     pfn_to_mfn() reads Xen's list until step 4
+ *   pt_init(pfn of start_info->pt_base, &frame_allocator, pfn_to_mfn)
+ *   pt_map_mfns(...)          3: RAM beyond Xen's initial map
+ *                             (PT_SKIP_PRESENT), mfns from Xen's list
+ *   p2m_init(...)             4: (p2m.h); then 5, the E820 plan
+ *   pt_unmap_range(0, 1, PT_ALLOW_CHANGE_LIVE)
+ *                             6: page 0, so that NULL faults
  */
 #ifndef MINNOW_PT_H
 #define MINNOW_PT_H
@@ -48,9 +51,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <xen/xen.h>
+#include <arch/page.h>
+#include <minnow/frame.h>
 
 #define PT_ENTRIES      512u
-#define PT_PAGE_SHIFT   12
 
 #define PTE_PRESENT     (1UL << 0)
 #define PTE_RW          (1UL << 1)
@@ -77,11 +81,25 @@
 #define PT_SKIP_PRESENT         (1u << 3)
 
 /* The direct map: pfn lives at va = pfn << 12 (KERNEL_VIRT_BASE is 0;
- * arch/x86_64/mm_env.c asserts the two agree). */
+ * kernel/boot/mm_setup.c asserts the two agree). */
 #define PT_DIRECTMAP_BASE 0UL
 static inline uint64_t pt_directmap_va(xen_pfn_t pfn)
 {
-    return PT_DIRECTMAP_BASE + ((uint64_t)pfn << PT_PAGE_SHIFT);
+    return PT_DIRECTMAP_BASE + ((uint64_t)pfn << PAGE_SHIFT);
+}
+
+/* x86_64 addresses are 48 bits, sign-extended: bits 63..47 all equal. */
+static inline bool pt_canonical(uint64_t va)
+{
+    return ((int64_t)va >> 47) == ((int64_t)va >> 63);
+}
+
+/* Does [first, last] touch Xen's own part of the address space
+ * (HYPERVISOR_VIRT_START..END, the m2p at its bottom)?  A PV guest may
+ * map nothing there. */
+static inline bool pt_touches_xen(uint64_t first, uint64_t last)
+{
+    return first < HYPERVISOR_VIRT_END && last >= HYPERVISOR_VIRT_START;
 }
 
 /* Size of one mmu_update batch (one hypercall). */
@@ -89,21 +107,27 @@ static inline uint64_t pt_directmap_va(xen_pfn_t pfn)
 
 static inline uint64_t pte_make(xen_pfn_t mfn, uint64_t flags)
 {
-    return ((uint64_t)mfn << PT_PAGE_SHIFT) | flags;
+    return ((uint64_t)mfn << PAGE_SHIFT) | flags;
 }
 
 static inline xen_pfn_t pte_mfn(uint64_t pte)
 {
-    return (pte & PTE_ADDR_MASK) >> PT_PAGE_SHIFT;
+    return (pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
 static inline unsigned int pt_index(uint64_t va, unsigned int level)
 {
-    return (va >> (PT_PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
+    return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
 
-/* The root: the L4 Xen built (pfn of start_info->pt_base). */
-void pt_init(xen_pfn_t l4_pfn);
+/*
+ * The root is the L4 Xen built (pfn of start_info->pt_base).  The routine
+ * takes from around it where new tables come from and the machine frame
+ * of a pfn: boot passes the frame allocator and pfn_to_mfn() (which reads
+ * Xen's boot list until the p2m exists); host tests pass the Xen model's.
+ */
+void pt_init(xen_pfn_t l4_pfn, const struct frame_source *frames,
+             xen_pfn_t (*pfn_to_mfn)(xen_pfn_t pfn));
 xen_pfn_t pt_root_pfn(void);
 /* Asked on every call: the mfn changes across save/restore. */
 xen_pfn_t pt_root_mfn(void);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 #include <minnow/app.h>
-#include <minnow/balloon.h>
+#include <minnow/balloon_worker.h>
 #include <minnow/blkfront.h>
 #include <minnow/console.h>
 #include <minnow/console_ring.h>
@@ -130,7 +130,7 @@ void start_kernel(start_info_t *si)
     gnttab_init();
     if (xenstore_init() == 0)
         control_init();
-    balloon_init();             /* after xenstore: a domU's target lives there */
+    balloon_worker_start(&mm_boot.balloon);   /* after xenstore: a domU's target lives there */
     if (xenstore_available())
         blkfront_init();        /* disks, connected before the application runs */
     printk("minnow: ready\n");

@@ -14,6 +14,7 @@
 #include <minnow/cmdline.h>
 #include <minnow/console.h>
 #include <minnow/hypervisor.h>
+#include <minnow/mm.h>
 #include <minnow/p2m.h>
 #include <minnow/panic.h>
 
@@ -25,6 +26,7 @@ void p2m_boot_config(struct p2m_config *cfg)
     cfg->virt_base = P2M_VIRT_BASE;
     cfg->virt_slots = P2M_VIRT_SLOTS;
     cfg->reserve_pfns = 0;
+    cfg->frames = &frame_allocator;
     if (rc == 0)
         cfg->reserve_pfns = bytes >> PAGE_SHIFT;
     else if (rc != -ENOENT)
@@ -37,7 +39,7 @@ void p2m_setup_at_boot(void)
     struct p2m_stats st;
 
     p2m_boot_config(&cfg);
-    int rc = p2m_init(&boot_start_info, &cfg);
+    int rc = p2m_init(&cfg);
     if (rc)
         panic("p2m: cannot build the p2m: rc=%d", rc);
     p2m_get_stats(&st);

@@ -14,7 +14,8 @@
 #include <time.h>
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/pfn_set.h>
+#include <minnow/xen_mm.h>
 #include "mm/p2m_internal.h"
 #include <minnow/pt.h>
 #include "sim/xen_model.h"
@@ -32,20 +33,15 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void *frame_va(xen_pfn_t pfn)
-{
-    return mm_env_pfn_to_va(pfn);
-}
-
 static void boot(unsigned int batch, bool scrub)
 {
     struct sim_config cfg = {
         .machine_frames = 1UL << 18, .nr_pages = NR, .map_all = true,
-        .sif_flags = SIF_INITDOMAIN, .seed = 5,
+        .start_info_flags = SIF_INITDOMAIN, .seed = 5,
         .p2m_va = P2M_VA, .p2m_slots = 32, .max_pages = NR,
     };
-    struct p2m_config pc = { .virt_base = P2M_VA, .virt_slots = 32 };
-    struct balloon_config bc = { .pfn_limit = 4 * FRAME_CHUNK_PFNS, .batch = batch,
+    struct p2m_config pc = { .virt_base = P2M_VA, .virt_slots = 32, .frames = &sim_frames };
+    struct balloon_config bc = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS, .batch = batch,
                                  .scrub = scrub };
     xen_pfn_t pfn;
 
@@ -53,23 +49,24 @@ static void boot(unsigned int batch, bool scrub)
     p2m_table_va = 0;
     p2m_table_limit = 0;
     sim_init(&cfg);
-    pt_init(sim.start_info.pt_base >> 12);
-    if (p2m_init(&sim.start_info, &pc)) {
+    p2m_use_boot_list(&sim.start_info);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    if (p2m_init(&pc)) {
         fprintf(stderr, "bench_balloon: p2m_init failed\n");
         exit(1);
     }
-    frame_allocator_init(4 * FRAME_CHUNK_PFNS, frame_va);
+    frame_allocator_init(4 * PFN_SET_CHUNK_PFNS);
     while (sim_pool_count() > POOL_KEEP && sim_pool_take(&pfn) == 0)
         frame_free(pfn);
-    if (balloon_core_init(&bc)) {
-        fprintf(stderr, "bench_balloon: balloon_core_init failed\n");
+    if (balloon_init(&bc)) {
+        fprintf(stderr, "bench_balloon: balloon_init failed\n");
         exit(1);
     }
 }
 
 static void shutdown(void)
 {
-    balloon_core_fini();
+    balloon_fini();
     memset(&p2m, 0, sizeof(p2m));
     p2m_table_va = 0;
     p2m_table_limit = 0;

@@ -17,20 +17,14 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "sim/xen_model.h"
+#include "rng.h"
 #include <minnow/pt.h>
 #undef MINNOW_HOST_TEST             /* the guest's p2m_entry_load() */
 #include "mm/p2m_internal.h"
 
 #define P2M_VA  0xffffa00000000000UL
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15UL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng = { 0x9e3779b97f4a7c15UL };
 
 static double now(void)
 {
@@ -55,8 +49,9 @@ struct shape {
 static const struct shape shapes[] = {
     { "dom0 64 MiB", { { 0, MB(64) } }, { { 0, 0 } }, 0, SIF_INITDOMAIN },
     { "dom0 1 GiB", { { 0, GB(1) } }, { { 0, 0 } }, 0, SIF_INITDOMAIN },
-    /* The seed's shape: 1 GiB of RAM, e820 holes at 1029 MB and 2001 MB
-     * (sizes 3 MiB and 47 MiB chosen here) marked 1:1. */
+    /* The shape of the example in Linux's arch/x86/xen/p2m.c: 1 GiB of
+     * RAM, e820 holes at 1029 MB and 2001 MB (sizes 3 MiB and 47 MiB chosen
+     * here) marked 1:1. */
     { "dom0 1 GiB, holes at 1029/2001 MB", { { 0, GB(1) } },
       { { MB(1029), MB(1032) }, { MB(2001), MB(2048) } }, 0, SIF_INITDOMAIN },
     { "domU 5 GiB around a 4 GiB PCI hole", { { 0, GB(3) }, { GB(4), GB(6) } },
@@ -81,15 +76,15 @@ static uint64_t formula(const struct shape *s, xen_pfn_t limit)
         if (s->ram[i].end > last) last = s->ram[i].end;
         if (s->id[i].end > last) last = s->id[i].end;
     }
-    for (xen_pfn_t pmd = 0; pmd < last; pmd += P2M_PFNS_PER_PMD) {
+    for (xen_pfn_t pmd = 0; pmd < last; pmd += P2M_PFNS_PER_PMD_PAGE) {
         bool pmd_private = false;
-        for (xen_pfn_t g = pmd; g < pmd + P2M_PFNS_PER_PMD && g < last;
-             g += P2M_PFNS_PER_PTE) {
+        for (xen_pfn_t g = pmd; g < pmd + P2M_PFNS_PER_PMD_PAGE && g < last;
+             g += P2M_PFNS_PER_PTE_PAGE) {
             bool gib_pte = false, gib_leaf = false, gib_whole_id = false;
             for (int i = 0; i < 4; i++)
-                if (s->id[i].start <= g && s->id[i].end >= g + P2M_PFNS_PER_PTE)
+                if (s->id[i].start <= g && s->id[i].end >= g + P2M_PFNS_PER_PTE_PAGE)
                     gib_whole_id = true;
-            for (xen_pfn_t c = g; c < g + P2M_PFNS_PER_PTE && !gib_whole_id;
+            for (xen_pfn_t c = g; c < g + P2M_PFNS_PER_PTE_PAGE && !gib_whole_id;
                  c += P2M_PER_PAGE) {
                 bool ram = false, id_part = false, id_whole = false;
                 for (int i = 0; i < 4; i++) {
@@ -113,16 +108,16 @@ static uint64_t formula(const struct shape *s, xen_pfn_t limit)
         }
         pmds += pmd_private;
     }
-    return leaves + ptes + pmds + (limit + P2M_PFNS_PER_L3 - 1) / P2M_PFNS_PER_L3 + 5 +
+    return leaves + ptes + pmds + (limit + P2M_PFNS_PER_L3_PAGE - 1) / P2M_PFNS_PER_L3_PAGE + 5 +
            (tree ? 2 + mids : 0);
 }
 
 static int build(const struct shape *s)
 {
     xen_pfn_t nr = s->ram[0].end, extra = 0;
-    struct sim_config cfg = { .nr_pages = nr, .map_all = true, .sif_flags = s->sif,
+    struct sim_config cfg = { .nr_pages = nr, .map_all = true, .start_info_flags = s->sif,
                               .seed = 1, .p2m_va = P2M_VA, .p2m_slots = 32 };
-    struct p2m_config pc = { P2M_VA, 32, s->reserve };
+    struct p2m_config pc = { P2M_VA, 32, s->reserve, &sim_frames };
 
     for (int i = 1; i < 4; i++)
         extra += s->ram[i].end - s->ram[i].start;
@@ -132,8 +127,12 @@ static int build(const struct shape *s)
     p2m_table_va = 0;
     p2m_table_limit = 0;
     sim_init(&cfg);
-    pt_init(sim.start_info.pt_base >> 12);
-    if (p2m_init(&sim.start_info, &pc))
+    p2m_use_boot_list(&sim.start_info);
+    /* pfn_to_mfn() here is the guest's, which cannot read the model's
+     * memory: the page tables get Xen's list instead, right for every
+     * table frame (all come from the booted RAM). */
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, sim_boot_pfn_to_mfn);
+    if (p2m_init(&pc))
         return -1;
     /* More RAM the way the balloon / e820 code adds it: populate, then set. */
     for (int i = 1; i < 4; i++)
@@ -185,7 +184,7 @@ static void bench_lookups(void)
     for (xen_pfn_t p = 0; p < nr; p++)
         array[p] = sim.boot_mfn_list[p];
     for (int i = 0; i < N; i++)
-        idx[i] = rnd() % nr;
+        idx[i] = rng_next(&rng) % nr;
     m = mirror((nr + 511) / 512);
     if (!m) {
         printf("lookup: mirroring the p2m failed\n");

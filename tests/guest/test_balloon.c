@@ -17,6 +17,7 @@
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <minnow/balloon.h>
+#include <minnow/balloon_worker.h>
 #include <minnow/cmdline.h>
 #include <minnow/console.h>
 #include <minnow/frame.h>
@@ -60,8 +61,8 @@ static const char *move_to(uint64_t pages, uint64_t *ms)
     stime_t t0 = monotonic_ns();
     int rc;
 
-    balloon_set_target(pages);
-    rc = balloon_wait(WAIT_MS);
+    balloon_worker_set_target(pages);
+    rc = balloon_worker_wait(WAIT_MS);
     *ms = (monotonic_ns() - t0) / NSEC_PER_MSEC;
     if (rc == -ETIMEDOUT)
         return "timed out";
@@ -105,12 +106,12 @@ static long pattern_all_free_frames(uint64_t keep, xen_pfn_t *bad)
 
 static enum test_result start_balloon(void)
 {
-    int rc = balloon_core_ready() ? 0 : balloon_init();
+    int rc = balloon_ready() ? 0 : balloon_worker_start(&mm_boot.balloon);
 
     TEST_SKIP_IF(rc == -ENODEV, "balloon=off");
-    TEST_ASSERT(rc == 0, "balloon_init: rc %d", rc);
+    TEST_ASSERT(rc == 0, "balloon_worker_start: rc %d", rc);
     /* Start from a settled balloon (a boot-time target may be in flight). */
-    rc = balloon_wait(WAIT_MS);
+    rc = balloon_worker_wait(WAIT_MS);
     TEST_ASSERT(rc == 0, "balloon not settled before the test: rc %d (%s)", rc,
                 balloon_block_name(stats().block));
     return TEST_PASS;
@@ -125,15 +126,15 @@ GUEST_TEST(balloon_cmdline_target, 0)
     int rc;
 
     TEST_SKIP_IF(cmdline_get_size("balloon_target", &bytes) != 0, "no balloon_target=");
-    TEST_ASSERT(balloon_core_ready(), "balloon not running");
-    rc = balloon_wait(WAIT_MS);
+    TEST_ASSERT(balloon_ready(), "balloon not running");
+    rc = balloon_worker_wait(WAIT_MS);
     st = stats();
     want = bytes >> PAGE_SHIFT;
     if (want > st.max_pages)
         want = st.max_pages;
     if (want < st.min_pages)
         want = st.min_pages;
-    TEST_ASSERT(rc == 0, "balloon_wait: rc %d (%s)", rc, balloon_block_name(st.block));
+    TEST_ASSERT(rc == 0, "balloon_worker_wait: rc %d (%s)", rc, balloon_block_name(st.block));
     TEST_ASSERT(st.target_pages == want && st.current_pages == want,
                 "target %lu, current %lu, expected %lu pages", (unsigned long)st.target_pages,
                 (unsigned long)st.current_pages, (unsigned long)want);
@@ -244,7 +245,7 @@ GUEST_TEST(balloon_grow, TEST_NEEDS("dom0-balloon-headroom"))
     if (r != TEST_PASS)
         return r;
     st0 = stats();
-    max = balloon_core_max_pages();
+    max = balloon_max_pages();
     TEST_SKIP_IF(max <= st0.current_pages + st0.ballooned_pages,
                  "Xen's maximum reservation is %lu pages, no room above the %lu "
                  "held (+%lu ballooned)", (unsigned long)max,
@@ -295,10 +296,10 @@ GUEST_TEST(balloon_min_clamp, TEST_NEEDS("dom0-balloon-headroom"))
     if (r != TEST_PASS)
         return r;
     st0 = stats();
-    t = balloon_set_target(1);
+    t = balloon_worker_set_target(1);
     TEST_ASSERT(t == st0.min_pages, "target 1 page clamped to %lu, min %lu",
                 (unsigned long)t, (unsigned long)st0.min_pages);
-    (void)balloon_wait(WAIT_MS);
+    (void)balloon_worker_wait(WAIT_MS);
     st = stats();
     /* Reached, or stopped by keep_free: never below the minimum. */
     TEST_ASSERT(st.current_pages >= st0.min_pages, "current %lu < min %lu",
@@ -346,9 +347,9 @@ GUEST_TEST(balloon_bench, TEST_NEEDS("dom0-balloon-headroom"))
     n = n > 12288 + 512 ? 12288 : (n > 512 ? n - 512 : 0);
     TEST_SKIP_IF(n < 1024, "only %lu pages above the minimum", (unsigned long)n);
     for (unsigned int s = 0; s < 2; s++) {
-        balloon_core_set_scrub(s);
+        balloon_set_scrub(s);
         for (unsigned int i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
-            balloon_core_set_batch(batches[i]);
+            balloon_set_batch(batches[i]);
             down_us = up_us = ~0UL;
             for (int rep = 0; rep < 3; rep++) {
                 uint64_t d, u;
@@ -374,8 +375,8 @@ GUEST_TEST(balloon_bench, TEST_NEEDS("dom0-balloon-headroom"))
                    (unsigned long)(2 * n / (c.down_calls - a.down_calls + c.up_calls - b.up_calls)));
         }
     }
-    balloon_core_set_batch(BALLOON_DEFAULT_BATCH);
-    balloon_core_set_scrub(true);
+    balloon_set_batch(BALLOON_DEFAULT_BATCH);
+    balloon_set_scrub(true);
     TEST_ASSERT(stats().current_pages == st0.current_pages, "ended at %lu pages",
                 (unsigned long)stats().current_pages);
     TEST_ASSERT(p2m_self_check() == 0, "p2m self-check after the bench");

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test.h"
+#include "../unit/rng.h"
 #include <minnow/frame.h>
 #include <minnow/heap.h>
 #include <arch/layout.h>
@@ -31,15 +32,8 @@ GUEST_TEST(frame_alloc_all_free_all, 0)
     return TEST_PASS;
 }
 
-/* A tiny xorshift: deterministic "random" sizes. */
-static uint64_t rng = 88172645463325252ULL;
-static uint64_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+/* Deterministic "random" sizes. */
+static struct rng rng = { 88172645463325252ULL };
 
 GUEST_TEST(malloc_stress, 0)
 {
@@ -48,14 +42,14 @@ GUEST_TEST(malloc_stress, 0)
     static size_t len[SLOTS];
 
     for (int r = 0; r < ROUNDS; r++) {
-        int s = next_rand() % SLOTS;
+        int s = rng_next(&rng) % SLOTS;
         if (ptr[s]) {
             for (size_t i = 0; i < len[s]; i += 97)
                 TEST_ASSERT(ptr[s][i] == (unsigned char)(s + i), "slot %d corrupted", s);
             free(ptr[s]);
             ptr[s] = NULL;
         } else {
-            len[s] = 1 + next_rand() % (next_rand() % 8 == 0 ? 256 * 1024 : 2048);
+            len[s] = 1 + rng_next(&rng) % (rng_next(&rng) % 8 == 0 ? 256 * 1024 : 2048);
             ptr[s] = malloc(len[s]);
             TEST_ASSERT(ptr[s], "malloc(%zu) failed in round %d", len[s], r);
             for (size_t i = 0; i < len[s]; i += 97)

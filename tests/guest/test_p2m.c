@@ -6,14 +6,14 @@
 #include <arch/layout.h>
 #include <minnow/hypervisor.h>
 #include <minnow/mm.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/e820_plan.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
 #include "test.h"
 
 /* Far above dom0's RAM, inside the default 512 GiB reserve. */
-#define FAR_PFN   (300UL * P2M_PFNS_PER_PTE)      /* 300 GiB */
+#define FAR_PFN   (300UL * P2M_PFNS_PER_PTE_PAGE)      /* 300 GiB */
 
 GUEST_TEST(p2m_self_check, 0)
 {
@@ -125,19 +125,19 @@ GUEST_TEST(p2m_frame_list_walk, 0)
     uint64_t leaves = 0, empty = 0;
 
     TEST_SKIP_IF(boot_start_info.flags & SIF_VIRT_P2M_4TOOLS, "the tools use the linear p2m");
-    top = mm_env_machine_page(a->pfn_to_mfn_frame_list_list);
+    top = mfn_to_local_page(a->pfn_to_mfn_frame_list_list);
     TEST_ASSERT(top, "frame list list mfn %#lx is not ours",
                 (unsigned long)a->pfn_to_mfn_frame_list_list);
     for (xen_pfn_t first = 0; first < a->max_pfn; first += P2M_PER_PAGE, leaves++) {
         xen_pfn_t leaf_mfn;
         bool all_invalid = true;
 
-        if (first % P2M_PFNS_PER_PTE == 0) {
-            mid = mm_env_machine_page(top[first / P2M_PFNS_PER_PTE]);
+        if (first % P2M_PFNS_PER_PTE_PAGE == 0) {
+            mid = mfn_to_local_page(top[first / P2M_PFNS_PER_PTE_PAGE]);
             TEST_ASSERT(mid, "mid page for pfn %#lx", (unsigned long)first);
         }
         leaf_mfn = mid[(first / P2M_PER_PAGE) % 512];
-        leaf = mm_env_machine_page(leaf_mfn);
+        leaf = mfn_to_local_page(leaf_mfn);
         TEST_ASSERT(leaf, "leaf for pfn %#lx: mfn %#lx", (unsigned long)first,
                     (unsigned long)leaf_mfn);
         if (leaf_mfn != prev_empty)
@@ -209,10 +209,10 @@ GUEST_TEST(p2m_identity_ranges, 0)
                 (unsigned long)before.leaves, (unsigned long)after.leaves);
 
     /* A whole missing GiB made 1:1 costs one PMD entry, no page (when one is left). */
-    xen_pfn_t g = find_missing_run(e, P2M_PFNS_PER_PTE, P2M_PFNS_PER_PTE);
+    xen_pfn_t g = find_missing_run(e, P2M_PFNS_PER_PTE_PAGE, P2M_PFNS_PER_PTE_PAGE);
     if (g) {
         p2m_get_stats(&before);
-        TEST_ASSERT(p2m_set_identity_range(g, g + P2M_PFNS_PER_PTE) == 0, "whole GiB");
+        TEST_ASSERT(p2m_set_identity_range(g, g + P2M_PFNS_PER_PTE_PAGE) == 0, "whole GiB");
         p2m_get_stats(&after);
         TEST_ASSERT(p2m_kind_of(g + 12345) == P2M_IDENTITY, "inside the GiB");
         TEST_ASSERT(after.total == before.total, "pages %lu -> %lu",
@@ -227,7 +227,7 @@ GUEST_TEST(p2m_identity_ranges, 0)
 /* A write into a shared chunk allocates; the non-allocating setter refuses. */
 GUEST_TEST(p2m_set_allocates_and_grows, 0)
 {
-    xen_pfn_t pfn = FAR_PFN + 20 * P2M_PFNS_PER_PTE + 3;
+    xen_pfn_t pfn = FAR_PFN + 20 * P2M_PFNS_PER_PTE_PAGE + 3;
     uint64_t gen = shared_info->arch.p2m_generation;
 
     TEST_ASSERT(!p2m_try_set(pfn, FOREIGN_FRAME(1)), "shared leaf took a store");

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <arch/layout.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/p2m.h>
 #include <minnow/pt.h>
 #include "test.h"
 
@@ -20,7 +20,7 @@ GUEST_TEST(pt_map_write_unmap, 0)
     volatile uint64_t *alias = (volatile uint64_t *)PT_TEST_VA;
 
     TEST_ASSERT(frame_alloc(&pfn) == 0, "no frame");
-    TEST_ASSERT(pt_map_range(PT_TEST_VA, mm_env_pfn_to_mfn(pfn), 1, PTE_KERNEL_RW, 0) == 0,
+    TEST_ASSERT(pt_map_range(PT_TEST_VA, pfn_to_mfn(pfn), 1, PTE_KERNEL_RW, 0) == 0,
                 "map");
     *alias = 0x6d696e6e6f77UL;
     TEST_ASSERT(*(volatile uint64_t *)pfn_to_virt(pfn) == 0x6d696e6e6f77UL,
@@ -39,19 +39,19 @@ GUEST_TEST(pt_refused_cases, 0)
     struct pt_stats before, after;
 
     TEST_ASSERT(frame_alloc(&a) == 0 && frame_alloc(&b) == 0, "no frames");
-    TEST_ASSERT(pt_map_range(PT_TEST_VA, mm_env_pfn_to_mfn(a), 1, PTE_KERNEL_RW, 0) == 0,
+    TEST_ASSERT(pt_map_range(PT_TEST_VA, pfn_to_mfn(a), 1, PTE_KERNEL_RW, 0) == 0,
                 "map");
     pt_get_stats(&before);
 
     /* 1. changing a live mapping */
-    TEST_ASSERT(pt_map_range(PT_TEST_VA, mm_env_pfn_to_mfn(b), 1, PTE_KERNEL_RW, 0) ==
+    TEST_ASSERT(pt_map_range(PT_TEST_VA, pfn_to_mfn(b), 1, PTE_KERNEL_RW, 0) ==
                 -EEXIST, "live remap not refused");
-    TEST_ASSERT(pt_lookup(PT_TEST_VA, &pte) == 0 && pte_mfn(pte) == mm_env_pfn_to_mfn(a),
+    TEST_ASSERT(pt_lookup(PT_TEST_VA, &pte) == 0 && pte_mfn(pte) == pfn_to_mfn(a),
                 "refused remap changed the entry");
     /* 2. replacing a table */
     TEST_ASSERT(pt_get_entry(PT_TEST_VA, 2, &l2e) == 0 && (l2e & PTE_PRESENT), "no L2e");
     TEST_ASSERT(pt_table_alloc(&table, 0) == 0, "table");
-    TEST_ASSERT(pt_set_entry(PT_TEST_VA, 2, pte_make(mm_env_pfn_to_mfn(table), PTE_TABLE),
+    TEST_ASSERT(pt_set_entry(PT_TEST_VA, 2, pte_make(pfn_to_mfn(table), PTE_TABLE),
                              0) == -EBUSY, "table replacement not refused");
     /* 3. removing a table */
     TEST_ASSERT(pt_set_entry(PT_TEST_VA, 2, 0, 0) == -EBUSY, "table removal not refused");
@@ -67,17 +67,17 @@ GUEST_TEST(pt_refused_cases, 0)
                 (unsigned long)before.refusals, (unsigned long)after.refusals);
 
     /* Asked for, each works. */
-    TEST_ASSERT(pt_map_range(PT_TEST_VA, mm_env_pfn_to_mfn(b), 1, PTE_KERNEL_RW,
+    TEST_ASSERT(pt_map_range(PT_TEST_VA, pfn_to_mfn(b), 1, PTE_KERNEL_RW,
                              PT_ALLOW_CHANGE_LIVE) == 0, "allowed remap");
     *(volatile uint64_t *)PT_TEST_VA = 77;
     TEST_ASSERT(*(volatile uint64_t *)pfn_to_virt(b) == 77, "remap not effective (TLB?)");
-    TEST_ASSERT(pt_set_entry(PT_TEST_VA, 2, pte_make(mm_env_pfn_to_mfn(table), PTE_TABLE),
+    TEST_ASSERT(pt_set_entry(PT_TEST_VA, 2, pte_make(pfn_to_mfn(table), PTE_TABLE),
                              PT_ALLOW_REPLACE_TABLE) == 0, "allowed replacement");
     TEST_ASSERT(pt_lookup(PT_TEST_VA, &pte) == 0 && pte == 0, "new table not empty");
     TEST_ASSERT(pt_set_entry(PT_TEST_VA, 2, 0, PT_ALLOW_REMOVE_TABLE) == 0, "removal");
     TEST_ASSERT(pt_table_free(table) == 0, "free the unlinked table");
     /* The first L1 table (mapping a) is unlinked now too: give it back. */
-    TEST_ASSERT(pt_table_free(mm_env_m2p(pte_mfn(l2e))) == 0, "free the old table");
+    TEST_ASSERT(pt_table_free(mfn_to_pfn(pte_mfn(l2e))) == 0, "free the old table");
     frame_free(a);
     frame_free(b);
     return TEST_PASS;
@@ -111,7 +111,7 @@ GUEST_TEST(pt_unmap_frees_tables, 0)
 
     TEST_ASSERT(frame_alloc(&pfn) == 0, "no frame");
     for (int i = 0; i < N; i++)
-        mfns[i] = mm_env_pfn_to_mfn(pfn);          /* 512 read-only aliases */
+        mfns[i] = pfn_to_mfn(pfn);          /* 512 read-only aliases */
     free0 = frame_free_count();
     pt_get_stats(&before);
     TEST_ASSERT(pt_map_mfns(va, mfns, N, PTE_KERNEL_RO, 0) == 0, "map");

@@ -27,20 +27,21 @@ static inline int p2m_boot(xen_pfn_t nr, uint32_t sif, xen_pfn_t reserve,
                            uint64_t seed)
 {
     struct sim_config cfg = {
-        .nr_pages = nr, .map_all = true, .sif_flags = sif, .seed = seed,
+        .nr_pages = nr, .map_all = true, .start_info_flags = sif, .seed = seed,
         .p2m_va = TEST_P2M_VA, .p2m_slots = TEST_P2M_SLOTS,
         .max_pages = nr + 65536,
     };
     struct p2m_config pc = {
         .virt_base = TEST_P2M_VA, .virt_slots = TEST_P2M_SLOTS,
-        .reserve_pfns = reserve,
+        .reserve_pfns = reserve, .frames = &sim_frames,
     };
 
     p2m_forget();
     sim_init(&cfg);
     host_console_reset();
-    pt_init(sim.start_info.pt_base >> 12);
-    return p2m_init(&sim.start_info, &pc);
+    p2m_use_boot_list(&sim.start_info);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    return p2m_init(&pc);
 }
 
 static inline void p2m_shutdown(void)

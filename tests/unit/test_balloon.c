@@ -1,6 +1,6 @@
 /*
- * Host tests of the balloon's accounting and batching (mm/balloon_core.c,
- * mm/balloon_set.c) against the Xen model: the real p2m, page tables and
+ * Host tests of the balloon's accounting and batching (mm/balloon.c, its
+ * pfn_set) against the Xen model: the real p2m, page tables and
  * frame allocator, with reservation hypercalls that can be made to do
  * part of the work, or none, at any position.
  *
@@ -23,8 +23,10 @@
 #include <cmocka.h>
 #include <minnow/balloon.h>
 #include <minnow/frame.h>
-#include <minnow/mm_env.h>
+#include <minnow/pfn_set.h>
+#include <minnow/xen_mm.h>
 #include "p2m_fixture.h"
+#include "rng.h"
 
 #define NR          (32768 + 100)   /* 128 MiB + a partial leaf */
 #define POOL_KEEP   1024            /* model frames left for p2m/page tables */
@@ -32,19 +34,7 @@
 
 static uint64_t free_at_boot;
 
-static uint64_t rng_state = 0x1234567887654321UL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
-static void *host_frame_va(xen_pfn_t pfn)
-{
-    return mm_env_pfn_to_va(pfn);
-}
+static struct rng rng = { 0x1234567887654321UL };
 
 /*
  * A booted domain of nr pages with max_pages, its free frames split
@@ -54,7 +44,7 @@ static void *host_frame_va(xen_pfn_t pfn)
 static void boot(xen_pfn_t nr, uint64_t max_pages, uint32_t sif,
                  const struct balloon_config *bc)
 {
-    struct balloon_config def = { .pfn_limit = 4 * FRAME_CHUNK_PFNS };
+    struct balloon_config def = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
     xen_pfn_t pfn;
 
     if (!bc)
@@ -62,11 +52,11 @@ static void boot(xen_pfn_t nr, uint64_t max_pages, uint32_t sif,
     assert_int_equal(p2m_boot(nr, sif, 0, 7), 0);
     sim.cfg.max_pages = max_pages;
     /* As in the guest, the allocator's limit covers the balloon's growth. */
-    frame_allocator_init(bc->pfn_limit > nr ? bc->pfn_limit : nr, host_frame_va);
+    frame_allocator_init(bc->pfn_limit > nr ? bc->pfn_limit : nr);
     while (sim_pool_count() > POOL_KEEP && sim_pool_take(&pfn) == 0)
         frame_free(pfn);
     free_at_boot = frame_free_count();
-    assert_int_equal(balloon_core_init(bc), 0);
+    assert_int_equal(balloon_init(bc), 0);
     host_console_reset();
 }
 
@@ -80,7 +70,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    balloon_core_fini();
+    balloon_fini();
     p2m_shutdown();
     return 0;
 }
@@ -155,7 +145,7 @@ static void fill_free_frames(void)
 {
     for (xen_pfn_t pfn = 0; pfn < stats().top_pfn; pfn++)
         if (frame_is_free(pfn))
-            *(uint64_t *)mm_env_pfn_to_va(pfn) = PAT(pfn);
+            *(uint64_t *)xen_mm_page(pfn) = PAT(pfn);
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -172,7 +162,7 @@ static void init_reads_the_reservation(void **state)
     assert_int_equal(st.batch, BALLOON_DEFAULT_BATCH);
     /* In use (not free) plus 4 MiB of headroom. */
     assert_int_equal(st.min_pages, NR - free_at_boot + BALLOON_MIN_HEADROOM);
-    assert_int_equal(balloon_core_step(100000), 0);
+    assert_int_equal(balloon_step(100000), 0);
     assert_int_equal(st.ballooned_pages, 0);
     check_world();
     check_ownership();
@@ -234,7 +224,7 @@ static void down_and_up_round_trip(void **state)
         uint64_t *p;
         if (!frame_is_free(pfn))
             continue;
-        p = mm_env_pfn_to_va(pfn);
+        p = xen_mm_page(pfn);
         if (!was_out[pfn]) {
             if (*p == 0)
                 zeroed++;
@@ -261,7 +251,7 @@ static void batch_size_sets_extents_per_call(void **state)
         unsigned int b = sizes[i];
         uint64_t n = b == 1 ? 100 : 5000;
 
-        balloon_core_set_batch(b);
+        balloon_set_batch(b);
         before = stats();
         assert_int_equal(balloon_down(n), n);
         after = stats();
@@ -272,7 +262,7 @@ static void batch_size_sets_extents_per_call(void **state)
         assert_int_equal(stats().max_extents_per_call, b);
     }
     assert_int_equal(stats().max_extents_per_call, BALLOON_MAX_BATCH);
-    balloon_core_set_batch(BALLOON_MAX_BATCH + 1);
+    balloon_set_batch(BALLOON_MAX_BATCH + 1);
     assert_int_equal(stats().batch, BALLOON_MAX_BATCH);
     assert_true(host_console_contains("too large"));
     check_world();
@@ -282,7 +272,7 @@ static void batch_size_sets_extents_per_call(void **state)
 static void partial_down_at_every_position(void **state)
 {
     (void)state;
-    balloon_core_set_batch(64);
+    balloon_set_batch(64);
     for (long k = 0; k <= 64; k++) {
         struct balloon_stats before = stats();
         uint64_t free_before = frame_free_count(), dom = sim.dom_pages;
@@ -333,7 +323,7 @@ static void down_error_changes_nothing(void **state)
 static void partial_up_at_every_position(void **state)
 {
     (void)state;
-    balloon_core_set_batch(64);
+    balloon_set_batch(64);
     assert_int_equal(balloon_down(64 * 66), 64 * 66);
     for (long k = 0; k <= 64; k++) {
         struct balloon_stats before = stats();
@@ -396,33 +386,33 @@ static void target_clamped_to_min_and_max(void **state)
     uint64_t t;
 
     (void)state;
-    t = balloon_core_set_target(1);
+    t = balloon_set_target(1);
     assert_int_equal(t, st.min_pages);
     assert_true(host_console_contains("below the minimum"));
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, st.min_pages);
     assert_true(stats().current_pages >= st.min_pages);
     check_world();
 
     host_console_reset();
-    t = balloon_core_set_target(NR + 1000000);
+    t = balloon_set_target(NR + 1000000);
     assert_int_equal(t, NR + 8192);
     assert_true(host_console_contains("above the maximum"));
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 8192);
-    assert_int_equal(balloon_core_step(10000), 0);
+    assert_int_equal(balloon_step(10000), 0);
     check_world();
 
     /* The toolstack raises the maximum: the asked-for target is followed. */
     sim.cfg.max_pages = NR + 10000;
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 10000);
     /* ... and lowers it below what we hold: the balloon goes down to it. */
     sim.cfg.max_pages = NR - 3000;
-    while (balloon_core_step(10000) > 0)
+    while (balloon_step(10000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR - 3000);
     check_world();
@@ -436,8 +426,8 @@ static void up_refused_at_maximum(void **state)
     sim.cfg.max_pages = NR;
     assert_int_equal(balloon_up(10), -EBUSY);
     assert_int_equal(stats().block, BALLOON_XEN_REFUSED);
-    balloon_core_set_target(NR + 10);
-    assert_int_equal(balloon_core_step(100), 0);    /* target clamped to max */
+    balloon_set_target(NR + 10);
+    assert_int_equal(balloon_step(100), 0);    /* target clamped to max */
     check_world();
 }
 
@@ -465,7 +455,7 @@ static void grows_past_boot_max_pfn(void **state)
         if (!frame_is_free(pfn))
             not_free++;
         else
-            *(uint64_t *)mm_env_pfn_to_va(pfn) = PAT(pfn);
+            *(uint64_t *)xen_mm_page(pfn) = PAT(pfn);
     }
     /* All went to the allocator; it kept any it needed for its bitmaps. */
     assert_int_equal(not_free, frame_metadata_count() - meta);
@@ -482,8 +472,8 @@ static void grows_past_boot_max_pfn(void **state)
 /* Domains with the frame list list (no SIF_VIRT_P2M_4TOOLS) across 1 GiB. */
 static void grows_across_a_gib_with_frame_list(void **state)
 {
-    const xen_pfn_t nr = P2M_PFNS_PER_PTE - 300;     /* just below 1 GiB */
-    struct balloon_config bc = { .pfn_limit = 2 * P2M_PFNS_PER_PTE, .batch = 512 };
+    const xen_pfn_t nr = P2M_PFNS_PER_PTE_PAGE - 300;     /* just below 1 GiB */
+    struct balloon_config bc = { .pfn_limit = 2 * P2M_PFNS_PER_PTE_PAGE, .batch = 512 };
 
     (void)state;
     p2m_shutdown();
@@ -567,7 +557,7 @@ static void scrub_zeroes_what_is_given(void **state)
 
     (void)state;
     fill_free_frames();
-    balloon_core_set_scrub(true);
+    balloon_set_scrub(true);
     sim_inject_memop(XENMEM_decrease_reservation, 100, 0);
     assert_int_equal(balloon_down(512), 100);
     st = stats();
@@ -575,7 +565,7 @@ static void scrub_zeroes_what_is_given(void **state)
     for (xen_pfn_t pfn = 0; pfn < NR; pfn++) {
         if (!frame_is_free(pfn))
             continue;
-        uint64_t v = *(uint64_t *)mm_env_pfn_to_va(pfn);
+        uint64_t v = *(uint64_t *)xen_mm_page(pfn);
         if (v == 0)
             zeroed++;
         else
@@ -589,17 +579,17 @@ static void scrub_zeroes_what_is_given(void **state)
 
 static void released_pages_raise_the_boot_target(void **state)
 {
-    struct balloon_config bc = { .pfn_limit = 4 * FRAME_CHUNK_PFNS };
+    struct balloon_config bc = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
 
     (void)state;
-    balloon_core_fini();
+    balloon_fini();
     p2m_shutdown();
     /* Noted before init, as the E820 code does at boot; a domU's flags. */
     balloon_note_released(300);
     boot(NR, NR + 8192, SIF_VIRT_P2M_4TOOLS, &bc);
     assert_int_equal(stats().released_at_boot, 300);
     assert_int_equal(stats().target_pages, NR + 300);
-    while (balloon_core_step(1000) > 0)
+    while (balloon_step(1000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 300);
     assert_int_equal(stats().top_pfn, NR + 300);
@@ -607,7 +597,7 @@ static void released_pages_raise_the_boot_target(void **state)
     /* After the boot, a note raises the target only if nobody set one. */
     balloon_note_released(10);
     assert_int_equal(stats().requested_pages, NR + 310);
-    balloon_core_set_target(NR);
+    balloon_set_target(NR);
     balloon_note_released(10);
     assert_int_equal(stats().requested_pages, NR);
 }
@@ -616,7 +606,7 @@ static void restore_resync(void **state)
 {
     (void)state;
     assert_int_equal(balloon_down(100), 100);
-    assert_int_equal(balloon_core_resync(), 0);
+    assert_int_equal(balloon_resync(), 0);
     assert_int_equal(stats().current_pages, sim.dom_pages);
     check_world();
 }
@@ -627,31 +617,31 @@ static void random_sequences_keep_invariants(void **state)
 {
     (void)state;
     for (int step = 0; step < 150; step++) {
-        uint64_t r = rnd();
+        uint64_t r = rng_next(&rng);
         uint64_t lo = stats().min_pages, hi = NR + 8192;
-        uint64_t target = lo + rnd() % (hi - lo + 1);
+        uint64_t target = lo + rng_next(&rng) % (hi - lo + 1);
 
-        balloon_core_set_batch(1 + rnd() % 1024);
-        balloon_core_set_scrub(r & 1);
+        balloon_set_batch(1 + rng_next(&rng) % 1024);
+        balloon_set_scrub(r & 1);
         switch ((r >> 1) % 8) {
         case 0:
-            sim_inject_memop(XENMEM_decrease_reservation, rnd() % 700, 0);
+            sim_inject_memop(XENMEM_decrease_reservation, rng_next(&rng) % 700, 0);
             break;
         case 1:
-            sim_inject_memop(XENMEM_populate_physmap, rnd() % 700, 0);
+            sim_inject_memop(XENMEM_populate_physmap, rng_next(&rng) % 700, 0);
             break;
         case 2:
             sim_inject_memop((r >> 8) & 1 ? XENMEM_populate_physmap
                                           : XENMEM_decrease_reservation, 0, -EBUSY);
             break;
         case 3:
-            sim_fail_frame_alloc_after(rnd() % 4);
+            sim_fail_frame_alloc_after(rng_next(&rng) % 4);
             break;
         default:
             break;
         }
-        balloon_core_set_target(target);
-        for (int i = 0; i < 4 && balloon_core_step(1 + rnd() % 20000) > 0; i++)
+        balloon_set_target(target);
+        for (int i = 0; i < 4 && balloon_step(1 + rng_next(&rng) % 20000) > 0; i++)
             ;
         sim_fail_frame_alloc_after(-1);
         /* Disarm an injection not used up: re-arm it on an op the steps
@@ -661,8 +651,8 @@ static void random_sequences_keep_invariants(void **state)
             check_world();
     }
     /* With nothing failing, every target is reached. */
-    balloon_core_set_target(NR + 4000);
-    while (balloon_core_step(100000) > 0)
+    balloon_set_target(NR + 4000);
+    while (balloon_step(100000) > 0)
         ;
     assert_int_equal(stats().current_pages, NR + 4000);
     check_world();

@@ -22,6 +22,7 @@
 #include <minnow/e820.h>
 #include <minnow/e820_plan.h>
 #include "e820_check.h"
+#include "rng.h"
 
 #define KiB(x)  ((uint64_t)(x) << 10)
 #define MiB(x)  ((uint64_t)(x) << 20)
@@ -169,11 +170,11 @@ static const struct e820_entry qemu_4g[] = {
 };
 
 /*
- * The seed's example (Linux p2m.c): RAM up to 1029 MiB, ACPI right after,
- * a reserved block in the hole, RAM again from 2001 MiB; 3 GiB of RAM in
- * all (dom0_mem=max:3GB,1GB).
+ * The example in Linux's arch/x86/xen/p2m.c: RAM up to 1029 MiB, ACPI
+ * right after, a reserved block in the hole, RAM again from 2001 MiB;
+ * 3 GiB of RAM in all (dom0_mem=max:3GB,1GB).
  */
-static const struct e820_entry seed[] = {
+static const struct e820_entry linux_example[] = {
     E(0, MiB(1029), E820_RAM),
     E(MiB(1029), MiB(1), E820_ACPI),
     E(MiB(1792), MiB(128), E820_RESERVED),
@@ -431,15 +432,15 @@ static void test_plan_no_room_releases(void **state)
     assert_int_equal(plan.usable_pages, 0x40000 - 129);
 }
 
-/* The seed: 1 GiB populated, all of it RAM; identity covers 1029..2001 MiB. */
-static void test_plan_seed(void **state)
+/* Linux's example: 1 GiB populated, all of it RAM; identity covers 1029..2001 MiB. */
+static void test_plan_linux_example(void **state)
 {
     static const struct e820_pfn_range ident[] = {
         { 0x40500, 0x7d100 }, { 0xfcc00, LIMIT_512G },
     };
 
     (void)state;
-    load(seed, N(seed));
+    load(linux_example, N(linux_example));
     assert_int_equal(san.nr, 4);
     assert_int_equal(plan_checked(0x40000, LIMIT_512G, NULL, 0), 0);
     expect_ranges("identity", plan.identity, plan.nr_identity, ident, N(ident));
@@ -451,11 +452,11 @@ static void test_plan_seed(void **state)
     assert_int_equal(plan.unpopulated_ram_pages, 0x80000);  /* 2 GiB to balloon into */
 }
 
-/* The seed with 1280 MiB populated: 1029..1280 MiB moves to 2001 MiB up. */
-static void test_plan_seed_1280m(void **state)
+/* Linux's example with 1280 MiB populated: 1029..1280 MiB moves to 2001 MiB up. */
+static void test_plan_linux_example_1280m(void **state)
 {
     (void)state;
-    load(seed, N(seed));
+    load(linux_example, N(linux_example));
     assert_int_equal(plan_checked(0x50000, LIMIT_512G, NULL, 0), 0);
     assert_int_equal(plan.nr_moves, 1);
     expect_move(0, 0x40500, 0x7d100, 0x50000 - 0x40500);
@@ -629,41 +630,32 @@ static void test_plan_refuses_bad_input(void **state)
 
 /* ---------------------------------------------------- randomized property */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    /* xorshift64*: deterministic per seed, so failures reproduce. */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
+static struct rng rng;         /* seeded per run: failures reproduce */
 
 static uint32_t random_type(void)
 {
     static const uint32_t t[] = { 1, 1, 1, 1, 2, 2, 3, 4, 5, 6, 7, 12, 0, 99 };
 
-    return t[rnd() % N(t)];
+    return t[rng_next(&rng) % N(t)];
 }
 
 static void random_map(void)
 {
-    unsigned int n = 1 + rnd() % 40;
+    unsigned int n = 1 + rng_next(&rng) % 40;
     /* Small spaces exercise the byte level, large ones the 2^52 edges. */
-    uint64_t space = (uint64_t[]){ KiB(64), MiB(16), GiB(64), 1ull << 52, ~0ull }[rnd() % 5];
-    bool aligned = rnd() % 2;
+    uint64_t space = (uint64_t[]){ KiB(64), MiB(16), GiB(64), 1ull << 52, ~0ull }[rng_next(&rng) % 5];
+    bool aligned = rng_next(&rng) % 2;
 
     raw.nr = n;
     for (unsigned int i = 0; i < n; i++) {
-        uint64_t a = rnd() % space, s = rnd() % (space / 4 + 1);
+        uint64_t a = rng_next(&rng) % space, s = rng_next(&rng) % (space / 4 + 1);
 
         if (aligned) {
             a &= ~0xfffull;
             s &= ~0xfffull;
         }
-        if (rnd() % 20 == 0)
-            s = rnd();                  /* garbage size */
+        if (rng_next(&rng) % 20 == 0)
+            s = rng_next(&rng);                  /* garbage size */
         raw.entry[i] = (struct e820_entry)E(a, s, random_type());
     }
 }
@@ -677,7 +669,7 @@ static void test_random_property(void **state)
     unsigned int with_overlap = 0;
 
     (void)state;
-    rng_state = seed;
+    rng.state = seed;
     for (iter = 0; iter < 30000; iter++) {
         struct e820_pfn_range keep[3];
         unsigned int nr_keep = 0;
@@ -696,16 +688,16 @@ static void test_random_property(void **state)
                 max_end = e;
         }
         /* Limits around the map's end, capped at the planner's 2^40. */
-        limit = max_end + rnd() % 64;
-        if (rnd() % 4 == 0 || limit > ((xen_pfn_t)1 << 40))
-            limit = rnd() % (((xen_pfn_t)1 << 40) + 1);
-        nr_pages = limit ? rnd() % (limit + 1) : 0;
-        if (rnd() % 3 == 0 && nr_pages > 2) {
-            nr_keep = 1 + rnd() % 3;
+        limit = max_end + rng_next(&rng) % 64;
+        if (rng_next(&rng) % 4 == 0 || limit > ((xen_pfn_t)1 << 40))
+            limit = rng_next(&rng) % (((xen_pfn_t)1 << 40) + 1);
+        nr_pages = limit ? rng_next(&rng) % (limit + 1) : 0;
+        if (rng_next(&rng) % 3 == 0 && nr_pages > 2) {
+            nr_keep = 1 + rng_next(&rng) % 3;
             for (unsigned int k = 0; k < nr_keep; k++) {
-                xen_pfn_t s = rnd() % (nr_pages - 1);
+                xen_pfn_t s = rng_next(&rng) % (nr_pages - 1);
                 keep[k].start = s;
-                keep[k].end = s + 1 + rnd() % (nr_pages - s);
+                keep[k].end = s + 1 + rng_next(&rng) % (nr_pages - s);
             }
         }
         if (e820_plan_build(&plan, &san, nr_pages, limit, keep, nr_keep, &warns))
@@ -743,8 +735,8 @@ int main(void)
         cmocka_unit_test(test_print),
         cmocka_unit_test(test_plan_qemu_dom0_64m),
         cmocka_unit_test(test_plan_no_room_releases),
-        cmocka_unit_test(test_plan_seed),
-        cmocka_unit_test(test_plan_seed_1280m),
+        cmocka_unit_test(test_plan_linux_example),
+        cmocka_unit_test(test_plan_linux_example_1280m),
         cmocka_unit_test(test_plan_qemu_4g_pci_hole),
         cmocka_unit_test(test_plan_qemu_4g_overflow),
         cmocka_unit_test(test_plan_fallback),

@@ -23,7 +23,7 @@
 #include <minnow/e820.h>
 #include <minnow/e820_apply.h>
 #include <minnow/e820_plan.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
 #include "p2m_fixture.h"
@@ -66,7 +66,8 @@ static void boot(xen_pfn_t nr, const struct e820_entry *map, unsigned int n)
         .nr_pages = nr, .map_all = true, .seed = 7, .max_pages = nr + 65536,
         .p2m_va = TEST_P2M_VA, .p2m_slots = TEST_P2M_SLOTS,
     };
-    struct p2m_config pc = { .virt_base = TEST_P2M_VA, .virt_slots = TEST_P2M_SLOTS };
+    struct p2m_config pc = { .virt_base = TEST_P2M_VA, .virt_slots = TEST_P2M_SLOTS,
+                             .frames = &sim_frames };
     struct e820_pfn_range keep;
     xen_pfn_t pfn;
 
@@ -95,8 +96,9 @@ static void boot(xen_pfn_t nr, const struct e820_entry *map, unsigned int n)
             sim_pool_add(s, e - s);
     }
 
-    pt_init(sim.start_info.pt_base >> 12);
-    assert_int_equal(p2m_init(&sim.start_info, &pc), 0);
+    p2m_use_boot_list(&sim.start_info);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
+    assert_int_equal(p2m_init(&pc), 0);
     assert_int_equal(p2m_table_limit, P2M_DEFAULT_PFNS);
 
     /* Mark every populated page in a hole, and remember its frame. */
@@ -105,7 +107,7 @@ static void boot(xen_pfn_t nr, const struct e820_entry *map, unsigned int n)
             continue;
         assert_true(pfn < MAX_SRC);
         src_mfn[pfn] = pfn_to_mfn(pfn);
-        *(volatile uint64_t *)mm_env_pfn_to_va(pfn) = PAT(pfn);
+        *(volatile uint64_t *)xen_mm_page(pfn) = PAT(pfn);
     }
     assert_int_equal(sim_take_violations(), 0);
 }
@@ -134,14 +136,14 @@ static void check_after(void)
                 if (plan.move[m].dst <= d && d < plan.move[m].dst + plan.move[m].nr)
                     s = plan.move[m].src + (d - plan.move[m].dst);
             mfn = pfn_to_mfn(d);
-            if (mfn != src_mfn[s] || mm_env_m2p(mfn) != d)
+            if (mfn != src_mfn[s] || mfn_to_pfn(mfn) != d)
                 fail_msg("pfn %#lx: mfn %#lx, m2p %#lx; want mfn %#lx of pfn %#lx",
                          (unsigned long)d, (unsigned long)mfn,
-                         (unsigned long)mm_env_m2p(mfn), (unsigned long)src_mfn[s],
+                         (unsigned long)mfn_to_pfn(mfn), (unsigned long)src_mfn[s],
                          (unsigned long)s);
             assert_int_equal(sim_translate((uint64_t)d << 12, &pte), mfn);
             assert_true(pte & PTE_RW);
-            assert_int_equal(*(volatile uint64_t *)mm_env_pfn_to_va(d), PAT(s));
+            assert_int_equal(*(volatile uint64_t *)xen_mm_page(d), PAT(s));
             assert_int_equal(sim_translate((uint64_t)s << 12, &pte), INVALID_MFN);
         }
 
@@ -157,18 +159,18 @@ static void check_after(void)
 
         if (!in_list(plan.identity, plan.nr_identity, p))
             continue;
-        if (!mm_env_machine_page(mfn0)) {
+        if (!mfn_to_local_page(mfn0)) {
             assert_int_equal(p2m_kind_of(p), P2M_IDENTITY);
             gone++;
             continue;
         }
-        at = mm_env_m2p(mfn0);
+        at = mfn_to_pfn(mfn0);
         if (at == p) {
             if (p2m_kind_of(p) != P2M_RAM || pfn_to_mfn(p) != mfn0)
                 fail_msg("frame %#lx of pfn %#lx: still owned, p2m says %s",
                          (unsigned long)mfn0, (unsigned long)p,
                          p2m_kind_name(p2m_kind_of(p)));
-            assert_int_equal(*(volatile uint64_t *)mm_env_pfn_to_va(p), PAT(p));
+            assert_int_equal(*(volatile uint64_t *)xen_mm_page(p), PAT(p));
             stuck++;
         } else {
             if (at < plan.nr_pages || pfn_to_mfn(at) != mfn0)
@@ -213,9 +215,9 @@ static void check_after(void)
 
         if (!ram)
             continue;
-        if (p2m_kind_of(p) != P2M_RAM || mm_env_m2p(mfn) != p)
+        if (p2m_kind_of(p) != P2M_RAM || mfn_to_pfn(mfn) != p)
             fail_msg("usable pfn %#lx: %s, m2p %#lx", (unsigned long)p,
-                     p2m_kind_name(p2m_kind_of(p)), (unsigned long)mm_env_m2p(mfn));
+                     p2m_kind_name(p2m_kind_of(p)), (unsigned long)mfn_to_pfn(mfn));
         if (p > 0)      /* page 0 may be unmapped by boot in the guest */
             assert_int_equal(sim_translate((uint64_t)p << 12, &pte), mfn);
     }

@@ -8,22 +8,25 @@
 #include <string.h>
 #include <errno.h>
 #include <minnow/frame.h>
+#include <minnow/pfn_set.h>
+#include <minnow/xen_mm.h>
 #include "host_console.h"
 
-#define TEST_PFNS (3 * FRAME_CHUNK_PFNS + 1000)
+#define TEST_PFNS (3 * PFN_SET_CHUNK_PFNS + 1000)
 
 static uint8_t *memory;   /* fake RAM: page i backs pfn i */
 
-static void *fake_va(xen_pfn_t pfn)
+/* The port's direct map, as far as the allocator's bitmaps need it. */
+void *xen_mm_page(xen_pfn_t pfn)
 {
     assert_true(pfn < TEST_PFNS);
-    return memory + pfn * 4096;
+    return memory + pfn * PAGE_SIZE;
 }
 
 static int setup(void **state)
 {
-    memory = calloc(TEST_PFNS, 4096);
-    frame_allocator_init(TEST_PFNS, fake_va);
+    memory = calloc(TEST_PFNS, PAGE_SIZE);
+    frame_allocator_init(TEST_PFNS);
     return memory ? 0 : -1;
 }
 
@@ -52,15 +55,15 @@ static void test_first_frame_of_a_chunk_becomes_its_bitmap(void **state)
 
 static void test_alloc_returns_each_free_frame_once(void **state)
 {
-    frame_free_range(5, 2 * FRAME_CHUNK_PFNS);  /* spans three chunks */
+    frame_free_range(5, 2 * PFN_SET_CHUNK_PFNS);  /* spans three chunks */
     uint64_t n = frame_free_count();
     uint8_t *seen = calloc(TEST_PFNS, 1);
 
-    assert_int_equal(n, 2 * FRAME_CHUNK_PFNS - 3);
+    assert_int_equal(n, 2 * PFN_SET_CHUNK_PFNS - 3);
     for (uint64_t i = 0; i < n; i++) {
         xen_pfn_t pfn;
         assert_int_equal(frame_alloc(&pfn), 0);
-        assert_true(pfn >= 5 && pfn < 5 + 2 * FRAME_CHUNK_PFNS);
+        assert_true(pfn >= 5 && pfn < 5 + 2 * PFN_SET_CHUNK_PFNS);
         assert_false(seen[pfn]);
         seen[pfn] = 1;
     }
@@ -119,9 +122,9 @@ static void test_free_beyond_limit_panics(void **state)
 static void test_limit_is_clamped(void **state)
 {
     host_console_reset();
-    frame_allocator_init(FRAME_MAX_CHUNKS * FRAME_CHUNK_PFNS * 4, fake_va);
+    frame_allocator_init(PFN_SET_MAX_PFNS * 4);
     assert_true(host_console_contains("clamped"));
-    frame_allocator_init(TEST_PFNS, fake_va);
+    frame_allocator_init(TEST_PFNS);
 }
 
 int main(void)

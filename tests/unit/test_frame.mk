@@ -1,1 +1,1 @@
-test_frame_SRCS := mm/frame.c tests/unit/host_console.c
+test_frame_SRCS := mm/frame.c mm/pfn_set.c tests/unit/host_console.c

@@ -13,17 +13,11 @@
 #include <time.h>
 #include <cmocka.h>
 #include "p2m_fixture.h"
+#include "rng.h"
 
 #define NR      (32768 + 100)       /* 128 MiB + a partial last leaf */
 
-static uint64_t rng_state = 88172645463325252UL;
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng = { 88172645463325252UL };
 
 static int setup(void **state)
 {
@@ -79,7 +73,7 @@ static void built_from_start_info(void **state)
 static void set_privatises_shared_pages(void **state)
 {
     struct p2m_stats before, after;
-    xen_pfn_t far = 3 * P2M_PFNS_PER_PTE + 17;     /* GiB 3: all shared */
+    xen_pfn_t far = 3 * P2M_PFNS_PER_PTE_PAGE + 17;     /* GiB 3: all shared */
     uint64_t gen = sim.shared.arch.p2m_generation;
 
     (void)state;
@@ -130,8 +124,8 @@ static void beyond_the_reserve(void **state)
 static void allocation_failures(void **state)
 {
     /* A pfn in a fresh 512 GiB chunk needs: PMD, PTE page, mid, leaf. */
-    xen_pfn_t pfn = 3 * P2M_PFNS_PER_PMD + 5;
-    struct p2m_config pc = { TEST_P2M_VA, TEST_P2M_SLOTS, 4 * P2M_PFNS_PER_PMD };
+    xen_pfn_t pfn = 3 * P2M_PFNS_PER_PMD_PAGE + 5;
+    struct p2m_config pc = { TEST_P2M_VA, TEST_P2M_SLOTS, 4 * P2M_PFNS_PER_PMD_PAGE, &sim_frames };
 
     (void)state;
     p2m_shutdown();
@@ -168,29 +162,43 @@ static void allocation_failures(void **state)
                                   .p2m_va = TEST_P2M_VA, .p2m_slots = 32 };
         p2m_shutdown();
         sim_init(&cfg);
-        pt_init(sim.start_info.pt_base >> 12);
+        p2m_use_boot_list(&sim.start_info);
+        pt_init(sim.start_info.pt_base >> 12, &sim_frames, pfn_to_mfn);
         sim_fail_frame_alloc_after(k);
-        assert_int_equal(p2m_init(&sim.start_info, &pc), -ENOMEM);
+        assert_int_equal(p2m_init(&pc), -ENOMEM);
         assert_false(p2m_ready());
-        assert_int_equal(mm_env_pfn_to_mfn(5), sim.boot_mfn_list[5]);
+        assert_int_equal(pfn_to_mfn(5), sim.boot_mfn_list[5]);
         assert_int_equal(sim_take_violations(), 0);
     }
 }
 
 static void bad_config(void **state)
 {
-    struct p2m_config pc = { TEST_P2M_VA + 4096, 32, 0 };
+    struct p2m_config pc = { TEST_P2M_VA + 4096, 32, 0, &sim_frames };
 
     (void)state;
     p2m_forget();
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
     pc.virt_base = 0xffff800000000000UL;        /* Xen's */
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
     pc.virt_base = 0x0000800000000000UL;        /* not canonical */
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
     pc.virt_base = TEST_P2M_VA;
     pc.virt_slots = 0;
-    assert_int_equal(p2m_init(&sim.start_info, &pc), -EINVAL);
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("bad area"));
+    pc.virt_slots = 32;
+    pc.frames = NULL;                           /* nowhere to take pages from */
+    host_console_reset();
+    assert_int_equal(p2m_init(&pc), -EINVAL);
+    assert_true(host_console_contains("needs"));
     assert_false(p2m_ready());
 }
 
@@ -209,24 +217,24 @@ static void property_against_reference_array(void **state)
 
     /* Bounded by time as well as count: ~3 s of work at most. */
     while (ops < 4000000 && (clock() - t0) < 3 * CLOCKS_PER_SEC) {
-        uint64_t r = rnd();
+        uint64_t r = rng_next(&rng);
         /* Changes stay above the booted RAM: below it live the pages the
          * p2m and the page tables are made of. */
         xen_pfn_t pfn = NR + r % (PROP_SPACE - NR);
         switch ((r >> 40) % 16) {
         case 0: case 1: {           /* set: RAM, foreign or missing */
             xen_pfn_t v = (r >> 50) % 3 == 0 ? INVALID_P2M_ENTRY
-                        : (r >> 50) % 3 == 1 ? (rnd() & 0xffffffffUL)
-                                             : FOREIGN_FRAME(rnd() & 0xfffffUL);
+                        : (r >> 50) % 3 == 1 ? (rng_next(&rng) & 0xffffffffUL)
+                                             : FOREIGN_FRAME(rng_next(&rng) & 0xfffffUL);
             /* Mostly near existing leaves, sometimes anywhere. */
-            if ((r >> 58) & 1 && pfn >= P2M_PFNS_PER_PTE)
-                pfn = (pfn % (64 * 512)) + (pfn & ~(P2M_PFNS_PER_PTE - 1));
+            if ((r >> 58) & 1 && pfn >= P2M_PFNS_PER_PTE_PAGE)
+                pfn = (pfn % (64 * 512)) + (pfn & ~(P2M_PFNS_PER_PTE_PAGE - 1));
             assert_int_equal(p2m_set(pfn, v), 0);
             ref[pfn] = v;
             break;
         }
         case 2: {                   /* try_set: must match its answer */
-            xen_pfn_t v = rnd() & 0xffffffUL;
+            xen_pfn_t v = rng_next(&rng) & 0xffffffUL;
             if (p2m_try_set(pfn, v))
                 ref[pfn] = v;
             else
@@ -237,8 +245,8 @@ static void property_against_reference_array(void **state)
         case 3: {                   /* identity range, sometimes huge */
             if (ops % 8)
                 break;
-            xen_pfn_t len = (r >> 44) & 1 ? (rnd() % (3 * P2M_PFNS_PER_PTE))
-                                          : (rnd() % 2000);
+            xen_pfn_t len = (r >> 44) & 1 ? (rng_next(&rng) % (3 * P2M_PFNS_PER_PTE_PAGE))
+                                          : (rng_next(&rng) % 2000);
             xen_pfn_t end = pfn + len > PROP_SPACE ? PROP_SPACE : pfn + len;
             assert_int_equal(p2m_set_identity_range(pfn, end), 0);
             for (xen_pfn_t p = pfn; p < end; p++)
@@ -293,7 +301,7 @@ static void sparse_64_tib(void **state)
     static uint64_t chunks[NSET + 200], gibs[NSET + 200], pmds[NSET + 200];
     uint64_t nc = 0, ng = 0, np = 0;
     struct p2m_stats st;
-    xen_pfn_t id_start = 3UL << 32, id_end = id_start + 7 * P2M_PFNS_PER_PTE;
+    xen_pfn_t id_start = 3UL << 32, id_end = id_start + 7 * P2M_PFNS_PER_PTE_PAGE;
     uint64_t entries_before;
 
     (void)state;
@@ -308,26 +316,26 @@ static void sparse_64_tib(void **state)
     pmds[np++] = 0;
     for (int i = 0; i < NSET; i++) {
         /* Clustered: 60 islands of RAM spread over the 64 TiB. */
-        xen_pfn_t island = (rnd() % 60) * (SPACE_64T / 61) + P2M_PFNS_PER_PMD;
-        sets[i].pfn = island + rnd() % (4 * P2M_PFNS_PER_PTE);
-        sets[i].mfn = rnd() & 0xfffffffUL;
+        xen_pfn_t island = (rng_next(&rng) % 60) * (SPACE_64T / 61) + P2M_PFNS_PER_PMD_PAGE;
+        sets[i].pfn = island + rng_next(&rng) % (4 * P2M_PFNS_PER_PTE_PAGE);
+        sets[i].mfn = rng_next(&rng) & 0xfffffffUL;
         assert_int_equal(p2m_set(sets[i].pfn, sets[i].mfn), 0);
         chunks[nc++] = sets[i].pfn / 512;
-        gibs[ng++] = sets[i].pfn / P2M_PFNS_PER_PTE;
-        pmds[np++] = sets[i].pfn / P2M_PFNS_PER_PMD;
+        gibs[ng++] = sets[i].pfn / P2M_PFNS_PER_PTE_PAGE;
+        pmds[np++] = sets[i].pfn / P2M_PFNS_PER_PMD_PAGE;
     }
     /* A huge identity hole: 7 whole GiB, one PMD entry each, cheaply. */
     entries_before = sim.mmu_update_entries;
     assert_int_equal(p2m_set_identity_range(id_start, id_end), 0);
     assert_true(sim.mmu_update_entries - entries_before <= 7 + 8);
-    pmds[np++] = id_start / P2M_PFNS_PER_PMD;       /* its PMD goes private */
+    pmds[np++] = id_start / P2M_PFNS_PER_PMD_PAGE;       /* its PMD goes private */
     /* One unaligned identity range: two partial leaves, 2 MiB chunks between. */
     xen_pfn_t u0 = (7UL << 31) + 100, u1 = u0 + 5000;
     assert_int_equal(p2m_set_identity_range(u0, u1), 0);
     chunks[nc++] = u0 / 512;
     chunks[nc++] = (u1 - 1) / 512;
-    gibs[ng++] = u0 / P2M_PFNS_PER_PTE;
-    pmds[np++] = u0 / P2M_PFNS_PER_PMD;
+    gibs[ng++] = u0 / P2M_PFNS_PER_PTE_PAGE;
+    pmds[np++] = u0 / P2M_PFNS_PER_PMD_PAGE;
 
     for (int i = 0; i < NSET; i++) {
         /* Later sets may overwrite earlier ones at the same pfn. */
@@ -338,7 +346,7 @@ static void sparse_64_tib(void **state)
         assert_int_equal(pfn_to_mfn(sets[i].pfn), want);
     }
     for (int i = 0; i < 20000; i++) {
-        xen_pfn_t p = rnd() % SPACE_64T;
+        xen_pfn_t p = rng_next(&rng) % SPACE_64T;
         xen_pfn_t e = p2m_get(p);
         if (p >= id_start && p < id_end)
             assert_int_equal(e, IDENTITY_FRAME(p));

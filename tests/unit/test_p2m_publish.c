@@ -48,7 +48,7 @@ static const xen_pfn_t *machine_page(xen_pfn_t mfn)
 static xen_pfn_t tree_entry(xen_pfn_t pfn)
 {
     const xen_pfn_t *top = machine_page(sim.shared.arch.pfn_to_mfn_frame_list_list);
-    const xen_pfn_t *mid = machine_page(top[pfn / P2M_PFNS_PER_PTE]);
+    const xen_pfn_t *mid = machine_page(top[pfn / P2M_PFNS_PER_PTE_PAGE]);
     const xen_pfn_t *leaf = machine_page(mid[(pfn / P2M_PER_PAGE) % 512]);
 
     return leaf[pfn % P2M_PER_PAGE];
@@ -70,7 +70,7 @@ static void published_fields_dom0(void **state)
     for (xen_pfn_t p = NR; p < (NR + 511) / 512 * 512; p++)
         assert_int_equal(tree_entry(p), INVALID_P2M_ENTRY);
     /* Missing GiBs are listed via the shared all-~0 pages. */
-    assert_int_equal(tree_entry(7 * P2M_PFNS_PER_PTE + 3), INVALID_P2M_ENTRY);
+    assert_int_equal(tree_entry(7 * P2M_PFNS_PER_PTE_PAGE + 3), INVALID_P2M_ENTRY);
     assert_int_equal(p2m_self_check(), 0);
 }
 
@@ -85,7 +85,7 @@ static void published_fields_domu(void **state)
 /* Growth keeps the frame list right: a new GiB gets its own mid page. */
 static void growth_keeps_frame_list(void **state)
 {
-    xen_pfn_t pfn = 9 * P2M_PFNS_PER_PTE + 1000;
+    xen_pfn_t pfn = 9 * P2M_PFNS_PER_PTE_PAGE + 1000;
     xen_pfn_t mfn = sim.boot_mfn_list[NR - 1];
 
     (void)state;
@@ -124,7 +124,7 @@ static void self_check_detects_corruption(void **state)
     (void)state;
     /* Make the toolstack's range span shared leaves: RAM in GiB 4, a 1:1
      * range with whole identity chunks below it. */
-    assert_int_equal(p2m_set(4 * P2M_PFNS_PER_PTE, sim.boot_mfn_list[NR - 1]), 0);
+    assert_int_equal(p2m_set(4 * P2M_PFNS_PER_PTE_PAGE, sim.boot_mfn_list[NR - 1]), 0);
     assert_int_equal(p2m_set_identity_range(NR + 1024, NR + 4096), 0);
     assert_int_equal(p2m_self_check(), 0);
 
@@ -184,7 +184,7 @@ static void republish_after_restore(void **state)
 static void model_catches_even_generation(void **state)
 {
     uint64_t e;
-    xen_pfn_t far = 20 * P2M_PFNS_PER_PTE;
+    xen_pfn_t far = 20 * P2M_PFNS_PER_PTE_PAGE;
 
     (void)state;
     assert_int_equal(pt_get_entry(TEST_P2M_VA + far / 512 * 4096, 2, &e), 0);
@@ -194,8 +194,8 @@ static void model_catches_even_generation(void **state)
     assert_int_equal(sim_take_violations(), 1);
     assert_true(strstr(sim.last_violation, "even p2m_generation") != NULL);
     /* The same change through the p2m's API is clean. */
-    assert_int_equal(p2m_set_identity_range(far + P2M_PFNS_PER_PTE,
-                                            far + 2 * P2M_PFNS_PER_PTE), 0);
+    assert_int_equal(p2m_set_identity_range(far + P2M_PFNS_PER_PTE_PAGE,
+                                            far + 2 * P2M_PFNS_PER_PTE_PAGE), 0);
 }
 
 static void dump_lists_ram_identity_foreign(void **state)
@@ -250,7 +250,7 @@ static void balloon_growth_with_memory_op(void **state)
 {
     xen_pfn_t list[16];
     struct xen_memory_reservation r = { .nr_extents = 16, .domid = DOMID_SELF };
-    xen_pfn_t base = NR + 2 * P2M_PFNS_PER_PTE;
+    xen_pfn_t base = NR + 2 * P2M_PFNS_PER_PTE_PAGE;
     long done;
 
     (void)state;
@@ -258,7 +258,7 @@ static void balloon_growth_with_memory_op(void **state)
         list[i] = base + i;
     set_xen_guest_handle(r.extent_start, list);
     sim_inject_memop(XENMEM_populate_physmap, 5, 0);   /* partial answer */
-    done = mm_env_memory_op(XENMEM_populate_physmap, &r);
+    done = xen_memory_op(XENMEM_populate_physmap, &r);
     assert_int_equal(done, 5);
     for (int i = 0; i < done; i++) {
         assert_int_equal(mfn_to_pfn(list[i]), base + i);   /* Xen set m2p */
@@ -272,14 +272,14 @@ static void balloon_growth_with_memory_op(void **state)
     xen_pfn_t mapped = sim.boot_mfn_list[500];
     set_xen_guest_handle(r.extent_start, &mapped);
     r.nr_extents = 1;
-    assert_int_equal(mm_env_memory_op(XENMEM_decrease_reservation, &r), 0);
+    assert_int_equal(xen_memory_op(XENMEM_decrease_reservation, &r), 0);
     assert_int_equal(sim_take_violations(), 1);
     sim_inject_memop(XENMEM_decrease_reservation, 0, -EFAULT);
-    assert_int_equal(mm_env_memory_op(XENMEM_decrease_reservation, &r), -EFAULT);
+    assert_int_equal(xen_memory_op(XENMEM_decrease_reservation, &r), -EFAULT);
     /* Unmapped and released: accepted. */
     set_xen_guest_handle(r.extent_start, &list[0]);
     assert_int_equal(p2m_set(base, INVALID_P2M_ENTRY), 0);
-    assert_int_equal(mm_env_memory_op(XENMEM_decrease_reservation, &r), 1);
+    assert_int_equal(xen_memory_op(XENMEM_decrease_reservation, &r), 1);
     assert_int_equal(mfn_to_local_pfn(list[0]), INVALID_P2M_ENTRY);
     assert_int_equal(p2m_self_check(), 0);
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <minnow/pt.h>
-#include <minnow/mm_env.h>
+#include <minnow/xen_mm.h>
 #include "sim/xen_model.h"
 #include "host_console.h"
 
@@ -24,7 +24,7 @@ static int setup(void **state)
     (void)state;
     sim_init(&cfg);
     host_console_reset();
-    pt_init(sim.start_info.pt_base >> 12);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, sim_boot_pfn_to_mfn);
     return 0;
 }
 
@@ -35,7 +35,7 @@ static int setup_mapped(void **state)
     (void)state;
     sim_init(&cfg);
     host_console_reset();
-    pt_init(sim.start_info.pt_base >> 12);
+    pt_init(sim.start_info.pt_base >> 12, &sim_frames, sim_boot_pfn_to_mfn);
     return 0;
 }
 

@@ -2,9 +2,9 @@
  * An in-process model of the parts of Xen a PV guest's memory code talks
  * to, for host tests of mm/ (tests/unit/sim/README.md).
  *
- *   machine memory   a memfd of sim.machine_frames 4 KiB frames, mapped
+ *   machine memory   a memfd of sim.cfg.machine_frames 4 KiB frames, mapped
  *                    twice: the model's view (always writable) and the
- *                    guest's view (what mm_env_pfn_to_va() hands out;
+ *                    guest's view (what xen_mm_page() hands out;
  *                    page-table frames are mprotect()ed read-only there,
  *                    so a stray direct write to a table is a SIGSEGV)
  *   frame_info[mfn]  owner, type (none / writable / L1..L4) with a type
@@ -30,7 +30,9 @@
  *     does that, so doing it is a bug);
  *   - once the p2m is published (p2m_cr3 != 0), a page-table write into
  *     the p2m's tables needs an odd p2m_generation;
- *   - decrease_reservation of a frame that is still mapped is refused.
+ *   - decrease_reservation of a frame that is still mapped is refused;
+ *   - (sim_frames, the tests' frame source) a frame goes out mapped
+ *     writable and comes back mapped writable, no longer a page table.
  */
 #ifndef SIM_XEN_MODEL_H
 #define SIM_XEN_MODEL_H
@@ -39,6 +41,7 @@
 #include <stdbool.h>
 #include <xen/xen.h>
 #include <xen/memory.h>
+#include <minnow/frame.h>
 
 #define INVALID_MFN     (~0UL)
 #define SIM_DOMID       1
@@ -59,7 +62,7 @@ struct sim_config {
     uint64_t nr_pages;          /* the domain's RAM at boot */
     uint64_t max_pages;         /* reservation limit (default nr_pages + 4096) */
     bool map_all;               /* map every pfn, as after minnow's boot */
-    uint32_t sif_flags;
+    uint32_t start_info_flags;
     uint64_t seed;
     uint64_t p2m_va;            /* where the p2m will live (generation check) */
     uint64_t p2m_slots;
@@ -70,7 +73,7 @@ struct sim_state {
     struct sim_frame *frames;
     int machine_fd;             /* the memfd (bench maps frames from it) */
     uint8_t *machine;           /* model's view */
-    uint8_t *guest_view;        /* mm_env_pfn_to_va() */
+    uint8_t *guest_view;        /* xen_mm_page() */
     xen_pfn_t *m2p;
     xen_pfn_t *boot_mfn_list;   /* Xen's start_info->mfn_list */
     xen_pfn_t *free_mfns;       /* machine frames nobody owns */
@@ -103,13 +106,22 @@ uint64_t sim_take_violations(void);
 void sim_fail_frame_alloc_after(long n);     /* -1: never */
 void sim_inject_memop(unsigned int cmd, long max_done, int rc); /* one shot */
 
-/* Frame allocator of the host env (mm_env_frame_alloc). */
+/*
+ * The frames the tests hand to pt_init() and p2m_init(): a pool of mapped
+ * free frames.  sim_frames checks each one (handed out mapped writable;
+ * given back mapped writable and no longer a page table) and fails on
+ * demand (sim_fail_frame_alloc_after).
+ */
+extern const struct frame_source sim_frames;
 void sim_pool_add(xen_pfn_t start, uint64_t count);
 uint64_t sim_pool_count(void);
 int sim_pool_take(xen_pfn_t *pfn);
 void sim_pool_give(xen_pfn_t pfn);
 
-/* Xen operations (also used by sim_env.c). */
+/* pfn -> mfn by Xen's boot list (start_info mfn_list), as before the p2m. */
+xen_pfn_t sim_boot_pfn_to_mfn(xen_pfn_t pfn);
+
+/* Xen operations (sim_xen_mm.c forwards the port to these). */
 int sim_mmu_update(const mmu_update_t *req, unsigned int count, unsigned int *done);
 int sim_update_va_mapping(uint64_t va, uint64_t pte);
 int sim_mmuext(unsigned int cmd, uint64_t arg);
@@ -124,9 +136,6 @@ void sim_va_store64(uint64_t va, uint64_t val);
 
 /* Backdoors for tests that inject corruption (no checks at all). */
 uint64_t *sim_machine_word(xen_pfn_t mfn, unsigned int index);
-
-/* Used by sim_env.c. */
-bool sim_frame_alloc_should_fail(void);
 
 /* Internal: report a violation (printf-like). */
 void sim_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

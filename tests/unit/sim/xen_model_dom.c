@@ -1,9 +1,10 @@
 /*
  * The model's domain: built as Xen's PV domain builder does (RAM scattered
  * over machine frames, page tables mapping the start of the guest
- * read-only where they are tables, the L4 pinned), a pool of mapped free
- * frames for mm_env_frame_alloc(), and XENMEM_* reservation operations
- * with injectable failures and partial results.
+ * read-only where they are tables, the L4 pinned), Xen's boot list, a
+ * pool of mapped free frames handed to pt_init() and p2m_init() as
+ * sim_frames (checked going out and coming back), and XENMEM_* reservation
+ * operations with injectable failures and partial results.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sim/xen_model.h"
+#include "rng.h"
 
 #define KERNEL_PAGES     64          /* boot tables start after the "kernel" */
 #define INITIAL_MAP      1024        /* Xen maps up to a 4 MiB boundary */
@@ -26,21 +28,14 @@ static uint64_t pool_len, pool_cap;
 static long fail_after = -1;
 static struct { bool armed; unsigned int cmd; long max_done; int rc; } inject;
 
-static uint64_t rng_state;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng;
 
 void sim_fail_frame_alloc_after(long n)
 {
     fail_after = n;
 }
 
-bool sim_frame_alloc_should_fail(void)
+static bool frame_alloc_should_fail(void)
 {
     if (fail_after < 0)
         return false;
@@ -87,6 +82,37 @@ uint64_t sim_pool_count(void)
     return pool_len;
 }
 
+static int checked_alloc(xen_pfn_t *pfn)
+{
+    uint64_t pte;
+
+    if (frame_alloc_should_fail() || sim_pool_take(pfn))
+        return -ENOMEM;
+    if (sim_translate(*pfn << 12, &pte) == INVALID_MFN || !(pte & 2))
+        sim_violation("frame allocator handed out pfn %#lx, not mapped writable",
+                      (unsigned long)*pfn);
+    return 0;
+}
+
+static void checked_free(xen_pfn_t pfn)
+{
+    uint64_t pte;
+    xen_pfn_t mfn = sim_translate(pfn << 12, &pte);
+
+    if (mfn == INVALID_MFN || !(pte & 2))
+        sim_violation("pfn %#lx freed while not mapped writable", (unsigned long)pfn);
+    else if (sim.frames[mfn].type >= SIM_L1 && sim.frames[mfn].type_count)
+        sim_violation("pfn %#lx freed while still a page table", (unsigned long)pfn);
+    sim_pool_give(pfn);
+}
+
+const struct frame_source sim_frames = { checked_alloc, checked_free };
+
+xen_pfn_t sim_boot_pfn_to_mfn(xen_pfn_t pfn)
+{
+    return pfn < sim.start_info.nr_pages ? sim.boot_mfn_list[pfn] : INVALID_MFN;
+}
+
 static xen_pfn_t take_free_mfn(void)
 {
     return sim.nr_free_mfns ? sim.free_mfns[--sim.nr_free_mfns] : INVALID_MFN;
@@ -126,7 +152,7 @@ void sim_init(const struct sim_config *cfg)
     if (!sim.cfg.max_pages)
         sim.cfg.max_pages = sim.cfg.nr_pages + 4096;
     n = sim.cfg.machine_frames;
-    rng_state = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dUL;
+    rng.state = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dUL;
     pool_len = 0;
     fail_after = -1;
     inject.armed = false;
@@ -156,7 +182,7 @@ void sim_init(const struct sim_config *cfg)
     for (uint64_t m = 16; m < n; m++)
         sim.free_mfns[sim.nr_free_mfns++] = m;
     for (uint64_t i = sim.nr_free_mfns - 1; i > 0; i--) {
-        uint64_t j = rng() % (i + 1), t = sim.free_mfns[i];
+        uint64_t j = rng_next(&rng) % (i + 1), t = sim.free_mfns[i];
         sim.free_mfns[i] = sim.free_mfns[j];
         sim.free_mfns[j] = t;
     }
@@ -192,7 +218,7 @@ void sim_init(const struct sim_config *cfg)
     sim.start_info.mfn_list = (unsigned long)sim.boot_mfn_list;
     sim.start_info.pt_base = (KERNEL_PAGES + ntables - 1) << 12;
     sim.start_info.nr_pt_frames = ntables;
-    sim.start_info.flags = sim.cfg.sif_flags;
+    sim.start_info.flags = sim.cfg.start_info_flags;
     strcpy(sim.start_info.magic, "xen-3.0-x86_64");
     sim.mmu_update_calls = sim.mmu_update_entries = sim.mmuext_calls = 0;
 }

@@ -22,10 +22,7 @@
 
 #include <stdint.h>
 #include <xen/xen.h>
-
-#define PAGE_SHIFT      12
-#define PAGE_SIZE       (1UL << PAGE_SHIFT)
-#define PAGE_MASK       (~(PAGE_SIZE - 1))
+#include <arch/page.h>
 
 #define KERNEL_VIRT_BASE  0x0UL
 #define KERNEL_LOAD_VA    0x100000UL

@@ -1,23 +1,14 @@
 /*
- * mm_env (include/minnow/mm_env.h) in the guest: hypercalls, the frame
- * allocator and the direct map.  The host twin is tests/unit/sim/sim_env.c.
- *
- * Works both before p2m_init() (pfn -> mfn from Xen's start_info mfn_list,
- * which Xen mapped in the bootstrap region) and after (the p2m).
+ * The xen_mm port (include/minnow/xen_mm.h) in the guest: hypercalls, Xen's
+ * m2p and the direct map.  The host twin is tests/unit/sim/sim_xen_mm.c.
  */
 #include <errno.h>
 #include <arch/hypercall.h>
 #include <arch/layout.h>
 #include <arch/traps.h>
 #include <minnow/console.h>
-#include <minnow/frame.h>
 #include <minnow/hypervisor.h>
-#include <minnow/mm_env.h>
-#include <minnow/p2m.h>
-#include <minnow/pt.h>
-
-_Static_assert(KERNEL_VIRT_BASE == PT_DIRECTMAP_BASE,
-               "mm/ assumes the direct map starts at va 0 (pt.h)");
+#include <minnow/xen_mm.h>
 
 /* Xen's read-only m2p and the largest mfn it can look up. */
 static const volatile xen_pfn_t *m2p_table;
@@ -29,7 +20,7 @@ static void m2p_init(void)
     long rc = hypercall_memory_op(XENMEM_machphys_mapping, &map);
 
     if (rc) {
-        printk("mm_env: XENMEM_machphys_mapping failed, rc %ld; using the ABI "
+        printk("xen_mm: XENMEM_machphys_mapping failed, rc %ld; using the ABI "
                "default\n", rc);
         map.v_start = MACH2PHYS_VIRT_START;
         map.v_end = MACH2PHYS_VIRT_END;
@@ -42,68 +33,35 @@ static void m2p_init(void)
     m2p_table = (const volatile xen_pfn_t *)map.v_start;
 }
 
-int mm_env_frame_alloc(xen_pfn_t *pfn)
-{
-    return frame_alloc(pfn);
-}
-
-void mm_env_frame_free(xen_pfn_t pfn)
-{
-    frame_free(pfn);
-}
-
-void *mm_env_pfn_to_va(xen_pfn_t pfn)
+void *xen_mm_page(xen_pfn_t pfn)
 {
     return pfn_to_virt(pfn);
 }
 
-xen_pfn_t mm_env_pfn_to_mfn(xen_pfn_t pfn)
-{
-    if (p2m_ready())
-        return pfn_to_mfn(pfn);
-    if (pfn >= boot_start_info.nr_pages)
-        return INVALID_MFN_VALUE;
-    return ((const xen_pfn_t *)boot_start_info.mfn_list)[pfn];
-}
-
-xen_pfn_t mm_env_m2p(xen_pfn_t mfn)
+xen_pfn_t mfn_to_pfn(xen_pfn_t mfn)
 {
     if (!m2p_table)
         m2p_init();
     if (mfn > m2p_max_mfn)
-        return INVALID_MFN_VALUE;
+        return NO_FRAME;
     /*
      * Within the bound the table can still have holes Xen never mapped
      * (machine memory holes): read through the exception table.
      */
     uint64_t pfn;
     if (safe_read_u64((const uint64_t *)&m2p_table[mfn], &pfn))
-        return INVALID_MFN_VALUE;
+        return NO_FRAME;
     return pfn;
 }
 
-xen_pfn_t mm_env_max_mfn(void)
+xen_pfn_t xen_max_mfn(void)
 {
     if (!m2p_table)
         m2p_init();
     return m2p_max_mfn;
 }
 
-/* A frame of ours is one whose m2p pfn maps back to it and is mapped. */
-const void *mm_env_machine_page(xen_pfn_t mfn)
-{
-    xen_pfn_t pfn = mm_env_m2p(mfn);
-    uint64_t pte;
-
-    if (pfn == INVALID_MFN_VALUE || mm_env_pfn_to_mfn(pfn) != mfn)
-        return NULL;
-    if (pt_lookup(pt_directmap_va(pfn), &pte) || pte_mfn(pte) != mfn ||
-        !(pte & PTE_PRESENT))
-        return NULL;
-    return pfn_to_virt(pfn);
-}
-
-int mm_env_mmu_update(const mmu_update_t *req, unsigned int count)
+int xen_mmu_update(const mmu_update_t *req, unsigned int count)
 {
     unsigned int done = 0;
     long rc = hypercall_mmu_update(req, count, &done, DOMID_SELF);
@@ -117,7 +75,7 @@ int mm_env_mmu_update(const mmu_update_t *req, unsigned int count)
     return (int)rc;
 }
 
-int mm_env_update_va_mapping(uint64_t va, uint64_t pte)
+int xen_update_va_mapping(uint64_t va, uint64_t pte)
 {
     long rc = hypercall_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
 
@@ -127,7 +85,7 @@ int mm_env_update_va_mapping(uint64_t va, uint64_t pte)
     return (int)rc;
 }
 
-int mm_env_mmuext(unsigned int cmd, uint64_t arg)
+int xen_mmuext(unsigned int cmd, uint64_t arg)
 {
     struct mmuext_op op = { .cmd = cmd };
     long rc;
@@ -142,12 +100,12 @@ int mm_env_mmuext(unsigned int cmd, uint64_t arg)
     return (int)rc;
 }
 
-long mm_env_memory_op(unsigned int cmd, void *arg)
+long xen_memory_op(unsigned int cmd, void *arg)
 {
     return hypercall_memory_op(cmd, arg);
 }
 
-struct arch_shared_info *mm_env_arch_shared_info(void)
+struct arch_shared_info *xen_arch_shared_info(void)
 {
     return &shared_info->arch;
 }

@@ -1,0 +1,1 @@
+test_pfn_set_SRCS := mm/pfn_set.c
