@@ -9,7 +9,7 @@
  * Link: build/minnow is libminnow.a with the default app_main() of
  * kernel/boot/app.c; a stub domain links its own objects first:
  *     ld -T linker.ld -o myapp app.o build/libminnow.a <newlib, libgcc>
- * (`make APP_OBJS=...`, see README).
+ * (`make app APP_OBJS=...`, see README).
  */
 #ifndef MINNOW_APP_H
 #define MINNOW_APP_H

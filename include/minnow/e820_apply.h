@@ -35,10 +35,14 @@
 
 /*
  * Read the map: XENMEM_machine_memory_map for the initial domain (dom0),
- * XENMEM_memory_map otherwise.  -ENOSYS (a PV domU without e820_host, a
- * PV dom0 asking for the pseudo-physical map) gives the single-region
- * fallback [0, nr_pages) and returns 1; any other failure also falls back,
- * with the rc printed, and returns it.  0: raw holds Xen's map.
+ * XENMEM_memory_map otherwise.  A PV domU built by libxl always has one:
+ * libxl sets a single RAM region [0, maxmem + slack) with
+ * xc_domain_set_memmap_limit() (slack is 0 by default; the RAM above
+ * nr_pages is where the balloon grows), or the host's holes with
+ * e820_host=1.  -ENOSYS (a domain whose builder set no map) gives the
+ * single-region fallback [0, nr_pages) and returns 1; any other failure
+ * also falls back, with the rc printed, and returns it.  0: raw holds
+ * Xen's map.
  */
 int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
                e820_print_fn print);

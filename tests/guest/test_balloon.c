@@ -3,10 +3,11 @@
  * the worker thread, the p2m self-check after every step, Xen's own count
  * agreeing with minnow's, and every frame that came back usable.
  *
- * These tests change which pfns hold which machine frames (a refilled pfn
- * gets a new mfn) and may leave boot pfns in the balloon, which tests of
- * the boot state (p2m_matches_start_info, boot_memory_mapped) rightly
- * refuse: so they are off by default and run by name, in their own boot
+ * The tests that move memory change which pfns hold which machine frames
+ * (a refilled pfn gets a new mfn) and may leave boot pfns in the balloon,
+ * which tests of the boot state (p2m_matches_start_info,
+ * boot_memory_mapped) rightly refuse: so they need dom0-balloon-headroom,
+ * are not part of tests=all, and run by name in their own boot
  * (tests/guest/runs.conf, line dom0-balloon).
  */
 #include <errno.h>

@@ -8,7 +8,7 @@
 #
 # Guest-side line contract (printed by minnow on its PV console ring, read
 # here from /var/log/xen/console/guest-NAME.log; see README.md):
-#   minnow: ready                              boot done (kernel/boot.c)
+#   minnow: ready                              boot done (kernel/boot/main.c)
 #   XS READBACK data/minnow-test <value>       xenstore_test on the cmdline
 #   XS EVENT data/minnow-watch <value>|(none)
 #   minnow: <poweroff|reboot|suspend> requested by the toolstack

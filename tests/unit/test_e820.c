@@ -130,7 +130,7 @@ static int capture(const char *fmt, ...)
 
 /* ------------------------------------------------------------------ maps */
 
-/* XENMEM_machine_memory_map as measured (xen-facts.md): QEMU -m 1024. */
+/* XENMEM_machine_memory_map as measured (Xen 4.17 in QEMU -m 1024). */
 static const struct e820_entry qemu_1g[] = {
     E(0x0, 0x9fc00, E820_RAM),
     E(0x9fc00, 0x400, E820_RESERVED),

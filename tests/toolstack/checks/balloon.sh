@@ -1,4 +1,4 @@
-# The balloon under the toolstack (issue 6).
+# The balloon under the toolstack.
 #  1. xl mem-set down to 20 MiB, up to 40 MiB (past the boot size of 32 MiB:
 #     the p2m and max_pfn grow), back to 32: after each step minnow's report
 #     (data/balloon/*), its target and `xl list` agree; after the first two,

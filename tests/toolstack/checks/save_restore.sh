@@ -2,7 +2,7 @@
 # xl restore three times over: minnow suspends when
 # control/shutdown says "suspend", comes back in the restored domain,
 # re-publishes its p2m and re-attaches xenstore and the console ring
-# (kernel/suspend.c).  After each restore its xenstore watch still fires
+# (drivers/xen/suspend.c).  After each restore its xenstore watch still fires
 # and the toolstack can read its p2m again (Mini-OS fails the second save).
 # timeout: 200
 . /toolstack/lib.sh

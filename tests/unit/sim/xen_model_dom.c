@@ -314,7 +314,7 @@ long sim_memory_op(unsigned int cmd, void *arg)
         return 0;
     }
     case XENMEM_memory_map:
-        return -ENOSYS;     /* as for a PV dom0 (xen-facts.md) */
+        return -ENOSYS;     /* as Xen 4.17 answers a PV dom0 */
     default:
         sim_violation("memory_op %u not modelled", cmd);
         return -ENOSYS;
