@@ -15,8 +15,7 @@
  * (and Xen re-delivers anything that became pending meanwhile).
  */
 #include <xen/xen.h>
-
-#define VECTOR_EVENT_UPCALL 0x100
+#include <arch/traps.h>
 
 .macro TRAP_STUB name, vector, has_error_code
     .globl \name

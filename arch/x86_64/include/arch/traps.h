@@ -6,11 +6,14 @@
 #ifndef ARCH_TRAPS_H
 #define ARCH_TRAPS_H
 
+/* Pseudo-vector used by the event-channel upcall in the common trap path
+ * (entry.S includes this header for it). */
+#define VECTOR_EVENT_UPCALL 0x100
+
+#ifndef __ASSEMBLY__
+
 #include <stdint.h>
 #include <stdbool.h>
-
-/* Pseudo-vector used by the event-channel upcall in the common trap path. */
-#define VECTOR_EVENT_UPCALL 0x100
 
 struct cpu_regs {
     uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
@@ -61,5 +64,7 @@ int safe_read_u64(const uint64_t *addr, uint64_t *val);
 
 /* Fatal-trap hook: the test runner reports the trap as the running test's FAIL. */
 extern void (*fatal_trap_hook)(const struct cpu_regs *regs, uint64_t cr2);
+
+#endif /* __ASSEMBLY__ */
 
 #endif
