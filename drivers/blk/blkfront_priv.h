@@ -4,6 +4,7 @@
  *   blkfront_xs.c         the xenbus half: handshake, close, suspend/resume
  *                         (its functions are in blkfront_xs.h)
  *   blkfront_ring.c       the ring: requests on, responses off
+ *   blkfront_rsp.c        the backend's responses judged (pure, host-fuzzed)
  *   blkfront_testhooks.c  what only the in-guest tests call
  *
  *   struct blkfront_dev
@@ -112,6 +113,21 @@ static inline bool blk_dead(const struct blkfront_dev *dev)
 /* blkfront.c: refuse what the device cannot do (range_check: that too). */
 int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool write,
                  bool range_check);
+
+/*
+ * blkfront_rsp.c: take every response the backend published off the ring,
+ * each checked against the slot it names (see the rules above), and mark
+ * those slots answered.  Touches only dev's ring, slots and counters: no
+ * hypercall, no wake-up, so the host fuzzer (tests/fuzz/fuzz_blkfront.c)
+ * runs this very code.  The caller ends the answered slots' grants, and
+ * marks the device broken when `violation` is set.
+ */
+struct blk_taken {
+    uint32_t answered;                  /* bit id: slot id answered by this call */
+    bool violation;                     /* the backend broke the protocol: why */
+    char why[128];
+};
+void blk_take_responses(struct blkfront_dev *dev, struct blk_taken *out);
 
 /* blkfront_ring.c */
 void blk_event(evtchn_port_t port, void *data);

@@ -15,11 +15,11 @@
  * and marks their slots answered, and each caller reaps its own: copies
  * read data out of the bounce frames, checks the status, frees the slot.
  *
- * What the backend writes is read once (responses are copied before use)
- * and checked: an rsp_prod beyond the requests issued, an id that is not
- * in flight, or an operation that does not match the request breaks the
- * device: every waiter gets -EIO, nothing is trusted any more, and
- * blkfront_close() can still tear it down.
+ * What the backend writes is read once and checked (blkfront_rsp.c): an
+ * rsp_prod beyond the requests issued, an id that is not in flight, or an
+ * operation that does not match the request breaks the device: every
+ * waiter gets -EIO, nothing is trusted any more, and blkfront_close() can
+ * still tear it down.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -119,60 +119,20 @@ static void free_slot(struct blkfront_dev *dev, struct blk_slot *s)
     blk_wake(dev);              /* someone may be waiting for a slot */
 }
 
-/* Consume every response on the ring; true if there was any. */
+/* Take every response off the ring (blkfront_rsp.c); true if there was any. */
 bool blk_poll(struct blkfront_dev *dev)
 {
-    char why[128];
-    bool any = false;
-    int more;
+    struct blk_taken taken;
 
-    if ((dev->state != BLK_CONNECTED && dev->state != BLK_SUSPENDED) ||
-        dev->ring_pfn == BLK_NO_FRAME)
-        return false;
-    do {
-        RING_IDX prod = __atomic_load_n(&dev->ring.sring->rsp_prod, __ATOMIC_ACQUIRE);
-
-        /* Responses can only answer requests we issued. */
-        if ((RING_IDX)(prod - dev->ring.rsp_cons) >
-            (RING_IDX)(dev->ring.req_prod_pvt - dev->ring.rsp_cons)) {
-            snprintf(why, sizeof(why), "backend's rsp_prod %u is beyond the %u requests "
-                     "issued (rsp_cons %u)", prod, dev->ring.req_prod_pvt, dev->ring.rsp_cons);
-            mark_broken(dev, why);
-            return any;
-        }
-        while (dev->ring.rsp_cons != prod) {
-            /* One copy: the backend could change the slot under us. */
-            blkif_response_t rsp = *RING_GET_RESPONSE(&dev->ring, dev->ring.rsp_cons);
-            struct blk_slot *s;
-
-            dev->ring.rsp_cons++;
-            dev->stats.responses++;
-            if (rsp.id >= BLK_RING_SLOTS || !(s = &dev->slot[rsp.id])->busy || s->answered) {
-                snprintf(why, sizeof(why), "response id %lu is not a request in flight",
-                         (unsigned long)rsp.id);
-                mark_broken(dev, why);
-                return any;
-            }
-            if (rsp.operation != s->op) {
-                snprintf(why, sizeof(why), "response to id %lu says operation %u, the "
-                         "request was %u (%s)", (unsigned long)rsp.id, rsp.operation, s->op,
-                         op_name(s->op));
-                mark_broken(dev, why);
-                return any;
-            }
-            s->status = rsp.status;
-            s->answered = true;
-            dev->inflight--;
-            if (rsp.status != BLKIF_RSP_OKAY)
-                dev->stats.errors++;
-            release_slot_grants(dev, s);
-            any = true;
-        }
-        RING_FINAL_CHECK_FOR_RESPONSES(&dev->ring, more);
-    } while (more);
-    if (any)
+    blk_take_responses(dev, &taken);
+    for (unsigned id = 0; id < BLK_RING_SLOTS; id++)
+        if (taken.answered & (1u << id))
+            release_slot_grants(dev, &dev->slot[id]);
+    if (taken.violation)
+        mark_broken(dev, taken.why);
+    if (taken.answered)
         blk_wake(dev);
-    return any;
+    return taken.answered != 0;
 }
 
 static bool can_queue(const struct blkfront_dev *dev)
