@@ -130,6 +130,13 @@ struct blk_taken {
 void blk_take_responses(struct blkfront_dev *dev, struct blk_taken *out);
 
 /* blkfront_ring.c */
+/*
+ * Tests only (blkfront_testhooks.c sets it; NULL otherwise): sees each
+ * bounce page right after it is granted, before its request is on the
+ * ring (blkfront_test_spy_grants has the arguments).
+ */
+extern void (*blk_grant_spy)(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                             uint32_t data_bytes);
 void blk_event(evtchn_port_t port, void *data);
 void blk_ring_init(struct blkfront_dev *dev);
 bool blk_poll(struct blkfront_dev *dev);

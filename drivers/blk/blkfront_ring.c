@@ -51,6 +51,9 @@ static const char *status_name(int16_t status)
     }
 }
 
+void (*blk_grant_spy)(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                      uint32_t data_bytes);
+
 void blk_wake(struct blkfront_dev *dev)
 {
     waitq_wake_all(&dev->wq);
@@ -187,9 +190,16 @@ static int queue_request(struct blkfront_dev *dev, uint8_t op, uint64_t sector, 
             printk("blkfront: %s: no frame for a bounce page: rc=%d\n", dev->name, rc);
             break;
         }
-        if (op == BLKIF_OP_WRITE)
-            memcpy(pfn_to_virt(s->frame[i]), src + (size_t)first * BLKFRONT_SECTOR_SIZE,
-                   (size_t)n * BLKFRONT_SECTOR_SIZE);
+        uint8_t *page = pfn_to_virt(s->frame[i]);
+        uint32_t data = op == BLKIF_OP_WRITE ? n * BLKFRONT_SECTOR_SIZE : 0;
+
+        /*
+         * The backend can map the whole page, and a recycled frame holds
+         * whatever minnow last kept there: only our data and zeroes may
+         * be on it (XSA-403).  A read's page is all zeroes.
+         */
+        memcpy(page, src + (size_t)first * BLKFRONT_SECTOR_SIZE, data);
+        memset(page + data, 0, BLK_PAGE_SIZE - data);
         /* The backend only reads what we write, and writes what we read. */
         rc = gnttab_grant_access(dev->xb.otherend_id, s->frame[i], op == BLKIF_OP_WRITE,
                                  &s->gref[i]);
@@ -198,6 +208,8 @@ static int queue_request(struct blkfront_dev *dev, uint8_t op, uint64_t sector, 
             break;
         }
         s->granted[i] = true;
+        if (blk_grant_spy)
+            blk_grant_spy(op, s->gref[i], s->frame[i], page, data);
         req.seg[i].gref = s->gref[i];
         req.seg[i].first_sect = 0;
         req.seg[i].last_sect = n - 1;

@@ -35,3 +35,8 @@ bool blkfront_is_broken(const struct blkfront_dev *dev)
 {
     return dev && dev->state == BLK_BROKEN;
 }
+
+void blkfront_test_spy_grants(blkfront_grant_spy_fn *fn)
+{
+    blk_grant_spy = fn;
+}

@@ -11,6 +11,8 @@
  *                           "minnow-wrote-<n>\n", then 'A' + n % 26
  *   sectors 8192 .. 8255    written by blkfront_across_save after the restore:
  *                           "minnow-after-<n>\n", then 'A' + n % 26
+ *   sectors 12288 ..        scratch for the grant tests' short writes (not
+ *                           checked by dom0)
  *
  * (n is always the absolute sector number.)  dom0 reads the last two
  * ranges back after minnow is done, so the data is verified on both sides.
@@ -22,11 +24,18 @@
 #include <minnow/blkfront.h>
 #include <minnow/blkfront_testhooks.h>
 #include <minnow/console.h>
+#include <minnow/frame.h>
+#include <minnow/gnttab.h>
+#include <minnow/hypervisor.h>
+#include <minnow/p2m.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>
 #include "test.h"
 #include <minnow/time.h>
 #include <minnow/xenstore.h>
+#include <arch/hypercall.h>
+#include <arch/layout.h>
+#include <xen/io/blkif.h>
 
 #define SECTOR          BLKFRONT_SECTOR_SIZE
 #define DOM0_SECTORS    256u
@@ -34,6 +43,7 @@
 #define WRITE_SECTORS   200u
 #define AFTER_BASE      8192u
 #define AFTER_SECTORS   64u
+#define SCRATCH_BASE    12288u
 
 static void fill_sector(uint8_t *p, const char *tag, uint64_t n, char fill_base)
 {
@@ -348,6 +358,75 @@ GUEST_TEST(blkfront_close_reopen, TEST_NEEDS("disk"))
     if (reopen_and_read(&dev) != TEST_PASS)
         return TEST_FAIL;
     test_detail("Closing/Closed handshake, then a new connection that reads");
+    return TEST_PASS;
+}
+
+/* ---- what the backend can see of a bounce page -------------------------- */
+
+#define CANARY 0xa5
+
+/* Leave old data in free frames, as freed heap pages and old bounces would. */
+static void dirty_free_frames(unsigned int n)
+{
+    xen_pfn_t pfn[64];
+    unsigned int got = 0;
+
+    while (got < n && got < 64 && frame_alloc(&pfn[got]) == 0)
+        memset(pfn_to_virt(pfn[got++]), CANARY, 4096);
+    while (got)
+        frame_free(pfn[--got]);
+}
+
+static struct {
+    unsigned int pages;             /* bounce pages seen */
+    int stale_at;                   /* first byte past the data that is not 0, or -1 */
+    uint8_t stale_op, stale_byte;
+    uint32_t stale_data;
+} spied;
+
+static void zero_spy(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                     uint32_t data_bytes)
+{
+    const uint8_t *p = page;
+
+    spied.pages++;
+    for (uint32_t i = data_bytes; i < 4096 && spied.stale_at < 0; i++)
+        if (p[i]) {
+            spied.stale_at = i;
+            spied.stale_op = op;
+            spied.stale_byte = p[i];
+            spied.stale_data = data_bytes;
+        }
+}
+
+GUEST_TEST(blkfront_bounce_pages_zeroed, TEST_NEEDS("disk"))
+{
+    struct blkfront_dev *dev;
+    uint8_t buf[11 * SECTOR];
+
+    NEED_DISK(dev);
+    spied.pages = 0;
+    spied.stale_at = -1;
+    blkfront_test_spy_grants(zero_spy);
+    /* A read (the whole page is the backend's to fill), a short write (3 of
+     * 8 sectors), and a write whose second page holds 3 sectors. */
+    dirty_free_frames(64);
+    int rc_r = blkfront_read(dev, 0, 1, buf);
+    for (unsigned i = 0; i < 11; i++)
+        fill_sector(buf + i * SECTOR, "minnow-scratch", SCRATCH_BASE + i, 'A');
+    dirty_free_frames(64);
+    int rc_w = blkfront_write(dev, SCRATCH_BASE, 3, buf);
+    dirty_free_frames(64);
+    int rc_w2 = blkfront_write(dev, SCRATCH_BASE, 11, buf);
+    blkfront_test_spy_grants(NULL);
+    TEST_ASSERT(rc_r == 0 && rc_w == 0 && rc_w2 == 0, "read rc=%d, writes rc=%d, %d", rc_r,
+                rc_w, rc_w2);
+    TEST_ASSERT(spied.pages == 4, "%u bounce pages granted (1 + 1 + 2 expected)", spied.pages);
+    TEST_ASSERT(spied.stale_at < 0, "a %s page was granted holding old memory: byte %d is "
+                "%#x (the request's data ends at %u)", spied.stale_op == BLKIF_OP_READ ?
+                "read" : "write", spied.stale_at, spied.stale_byte, spied.stale_data);
+    test_detail("%u granted pages hold only zeroes past the data (free frames were filled "
+                "with %#x first)", spied.pages, CANARY);
     return TEST_PASS;
 }
 
