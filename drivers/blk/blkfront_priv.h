@@ -5,6 +5,7 @@
  *                         (its functions are in blkfront_xs.h)
  *   blkfront_ring.c       the ring: requests on, responses off
  *   blkfront_rsp.c        the backend's responses judged (pure, host-fuzzed)
+ *   blkfront_grants.c     ending grants the backend may still hold
  *   blkfront_testhooks.c  what only the in-guest tests call
  *
  *   struct blkfront_dev
@@ -17,6 +18,7 @@
  *   |   busy      id handed out to a caller      |
  *   |   answered  response consumed, not reaped  |
  *   |   gref[], frame[]  grants + bounce frames  |
+ *   |   deferred  frames the backend still held  |
  *   | wq: callers waiting for answers/slots/state|
  *   +--------------------------------------------+
  *
@@ -75,7 +77,7 @@ struct blk_slot {
     uint32_t nr_sectors;
     grant_ref_t gref[BLK_MAX_SEGS];
     bool granted[BLK_MAX_SEGS];
-    uint16_t leaked;                    /* bit i: frame[i] still mapped by the backend */
+    uint16_t deferred;                  /* bit i: frame[i] is on the deferred list */
     xen_pfn_t frame[BLK_MAX_SEGS];      /* bounce frames, BLK_NO_FRAME if none */
 };
 
@@ -128,6 +130,17 @@ struct blk_taken {
     char why[128];
 };
 void blk_take_responses(struct blkfront_dev *dev, struct blk_taken *out);
+
+/*
+ * blkfront_grants.c: end a grant of ours.  0: ended, the caller keeps the
+ * frame.  -EBUSY: the backend still maps it (said why), so the ref and
+ * the frame went on the deferred list, which frees them once the backend
+ * lets go; the caller must not touch the frame again.
+ */
+int blk_end_grant(struct blkfront_dev *dev, grant_ref_t ref, xen_pfn_t frame);
+/* After a restore no backend holds anything: drop the list, free its frames. */
+void blk_forget_deferred(void);
+unsigned int blk_deferred_count(void);
 
 /* blkfront_ring.c */
 /*

@@ -91,23 +91,24 @@ static void mark_broken(struct blkfront_dev *dev, const char *why)
 }
 
 /*
- * Take back the grants of a slot.  A page the backend still maps (it
- * answered but did not unmap, or never answered) must never be reused:
- * such a frame is leaked, on purpose and counted.
+ * Take back the grants of a slot.  A page the backend still maps after
+ * answering (or, abandoned, never answered) goes to the deferred list
+ * (blkfront_grants.c) and is never reused before it lets go; a backend
+ * that keeps pages it answered for is not to be trusted: the device
+ * breaks, and the request fails.
  */
 static void release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
 {
     for (unsigned i = 0; i < s->nr_segs; i++) {
         if (!s->granted[i])
             continue;
-        int rc = gnttab_end_access(s->gref[i]);
         s->granted[i] = false;
-        if (rc) {
-            printk("blkfront: %s: grant %u of frame %#lx still in use by the backend "
-                   "(rc=%d): the frame is leaked\n", dev->name, s->gref[i],
-                   (unsigned long)s->frame[i], rc);
-            s->leaked |= 1u << i;
-            dev->stats.leaked_frames++;
+        int rc = blk_end_grant(dev, s->gref[i], s->frame[i]);
+        if (rc == -EBUSY) {
+            s->deferred |= 1u << i;
+            mark_broken(dev, "the backend still maps a page of a request it answered");
+        } else if (rc) {
+            printk("blkfront: %s: ending grant %u failed: rc=%d\n", dev->name, s->gref[i], rc);
         }
     }
 }
@@ -115,7 +116,7 @@ static void release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
 static void free_slot(struct blkfront_dev *dev, struct blk_slot *s)
 {
     for (unsigned i = 0; i < s->nr_segs; i++)
-        if (s->frame[i] != BLK_NO_FRAME && !(s->leaked & (1u << i)))
+        if (s->frame[i] != BLK_NO_FRAME && !(s->deferred & (1u << i)))
             frame_free(s->frame[i]);
     memset(s, 0, sizeof(*s));
     dev->slots_busy--;
@@ -341,11 +342,13 @@ static int outcome(const struct transfer *t, struct blk_slot *s, uint32_t offset
     struct blkfront_dev *dev = t->dev;
 
     if (!s->answered) {
-        /* Abandoned: the backend may still hold it (leaked if so). */
+        /* Abandoned: the backend may still hold it (deferred if so). */
         release_slot_grants(dev, s);
         dev->inflight--;
         return -EIO;
     }
+    if (s->deferred)
+        return -EIO;            /* the backend could still write the pages: no data */
     if (s->status != BLKIF_RSP_OKAY) {
         printk("blkfront: %s: %s of %u sectors at sector %lu: backend answered %s (%d)\n",
                dev->name, op_name(t->op), s->nr_sectors, (unsigned long)(t->sector + offset),

@@ -40,3 +40,8 @@ void blkfront_test_spy_grants(blkfront_grant_spy_fn *fn)
 {
     blk_grant_spy = fn;
 }
+
+unsigned int blkfront_test_deferred_grants(void)
+{
+    return blk_deferred_count();
+}

@@ -150,16 +150,9 @@ static void blk_teardown(struct blkfront_dev *dev, bool restored)
     if (dev->port_bound && !restored)
         evtchn_close(dev->port);
     dev->port_bound = false;
-    if (dev->ring_granted && !restored) {
-        int rc = gnttab_end_access(dev->ring_ref);
-        if (rc) {
-            printk("blkfront: %s: the backend still maps the ring (grant %u, rc=%d): its "
-                   "frame %#lx is leaked\n", dev->name, dev->ring_ref, rc,
-                   (unsigned long)dev->ring_pfn);
-            dev->stats.leaked_frames++;
-            dev->ring_pfn = BLK_NO_FRAME;
-        }
-    }
+    if (dev->ring_granted && !restored &&
+        blk_end_grant(dev, dev->ring_ref, dev->ring_pfn) == -EBUSY)
+        dev->ring_pfn = BLK_NO_FRAME;           /* the deferred list frees it */
     dev->ring_granted = false;
     if (dev->ring_pfn != BLK_NO_FRAME && !restored) {
         frame_free(dev->ring_pfn);
@@ -313,6 +306,8 @@ static void reconnect_thread(void *arg)
 
 static void blk_resume(bool cancelled)
 {
+    if (!cancelled)
+        blk_forget_deferred();
     for (struct blkfront_dev *d = blk_devices; d; d = d->next) {
         if (d->state != BLK_SUSPENDED)
             continue;

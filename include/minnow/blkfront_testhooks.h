@@ -30,5 +30,7 @@ bool blkfront_is_broken(const struct blkfront_dev *dev);
 typedef void blkfront_grant_spy_fn(uint8_t op, grant_ref_t ref, xen_pfn_t pfn,
                                    const void *page, uint32_t data_bytes);
 void blkfront_test_spy_grants(blkfront_grant_spy_fn *fn);
+/* Grants the backend would not give back, waiting to be ended later. */
+unsigned int blkfront_test_deferred_grants(void);
 
 #endif

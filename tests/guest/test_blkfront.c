@@ -430,6 +430,104 @@ GUEST_TEST(blkfront_bounce_pages_zeroed, TEST_NEEDS("disk"))
     return TEST_PASS;
 }
 
+/* ---- a backend that keeps a grant mapped --------------------------------- */
+
+#define HOLD_VA (MAP_AREA_BASE + 257 * PAGE_SIZE)
+
+/*
+ * Play a backend that keeps the next bounce page mapped: the page is
+ * granted to us instead (the driver's ref comes straight back from the
+ * free list) and we map it, as blkback maps a grant.  The real backend's
+ * map then fails, so it answers BLKIF_RSP_ERROR, and when the driver ends
+ * the grant Xen still shows it mapped.
+ */
+static struct {
+    domid_t self;
+    bool armed, mapped;
+    grant_ref_t ref;
+    grant_handle_t handle;
+    int rc;
+} hold;
+
+static void hold_spy(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                     uint32_t data_bytes)
+{
+    grant_ref_t again;
+
+    if (!hold.armed)
+        return;
+    hold.armed = false;
+    hold.rc = gnttab_end_access(ref);
+    if (!hold.rc)
+        hold.rc = gnttab_grant_access(hold.self, pfn, true, &again);
+    if (!hold.rc && again != ref)
+        hold.rc = -EXDEV;
+    if (hold.rc)
+        return;
+    struct gnttab_map_grant_ref map = {
+        .host_addr = HOLD_VA, .flags = GNTMAP_host_map | GNTMAP_readonly,
+        .ref = ref, .dom = hold.self,
+    };
+    long lrc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &map, 1);
+    hold.rc = lrc ? (int)lrc : map.status;
+    hold.mapped = hold.rc == 0;
+    hold.ref = ref;
+    hold.handle = map.handle;
+}
+
+static int hold_release(void)
+{
+    struct gnttab_unmap_grant_ref unmap = { .host_addr = HOLD_VA, .handle = hold.handle };
+
+    if (!hold.mapped)
+        return 0;
+    hold.mapped = false;
+    long lrc = hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1);
+    return lrc ? (int)lrc : unmap.status;
+}
+
+GUEST_TEST(blkfront_backend_holds_grant, TEST_NEEDS("disk"))
+{
+    struct blkfront_dev *dev;
+    uint64_t domid;
+    uint8_t buf[SECTOR];
+
+    NEED_DISK(dev);
+    TEST_ASSERT(xs_read_u64(XS_NO_TX, "domid", &domid) == 0, "no domid in xenstore");
+    hold = (typeof(hold)){ .self = domid, .armed = true };
+    uint32_t free_before = gnttab_free_refs();
+    unsigned int deferred_before = blkfront_test_deferred_grants();
+    fill_sector(buf, "minnow-scratch", SCRATCH_BASE, 'A');
+    blkfront_test_spy_grants(hold_spy);
+    int rc = blkfront_write(dev, SCRATCH_BASE, 1, buf);
+    blkfront_test_spy_grants(NULL);
+    bool broken = blkfront_is_broken(dev);
+    unsigned int deferred = blkfront_test_deferred_grants();
+    int urc = hold_release();
+    TEST_ASSERT(hold.rc == 0, "could not play the backend (rc=%d)", hold.rc);
+    TEST_ASSERT(urc == 0, "unmapping the held grant: rc=%d", urc);
+    TEST_ASSERT(rc == -EIO, "write whose page the backend could not map: rc=%d", rc);
+    TEST_ASSERT(broken, "the device kept going although the backend still maps one of its "
+                "grants");
+    TEST_ASSERT(deferred == deferred_before + 1, "%u grants deferred (%u before)", deferred,
+                deferred_before);
+    /* Once the backend lets go, the deferred grant is ended and its ref freed. */
+    stime_t deadline = monotonic_ns() + 5 * NSEC_PER_SEC;
+    while (blkfront_test_deferred_grants() > deferred_before && monotonic_ns() < deadline)
+        msleep(50);
+    TEST_ASSERT(blkfront_test_deferred_grants() == deferred_before,
+                "the grant is still deferred 5 s after the backend let go");
+    TEST_ASSERT(gnttab_free_refs() == free_before, "free refs %u, %u before", gnttab_free_refs(),
+                free_before);
+    rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close of the broken device: rc=%d", rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("grant %u held: device broken, grant deferred, ended once let go; reopened",
+                hold.ref);
+    return TEST_PASS;
+}
+
 /* ---- across xl save / xl restore (named explicitly by the check) -------- */
 
 #define LOOPERS 2
