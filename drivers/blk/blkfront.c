@@ -35,6 +35,18 @@ void blkfront_get_stats(const struct blkfront_dev *dev, struct blkfront_stats *o
     *out = dev->stats;
 }
 
+const char *blk_state_name(enum blk_state state)
+{
+    switch (state) {
+    case BLK_CONNECTING: return "connecting";
+    case BLK_CONNECTED:  return "connected";
+    case BLK_SUSPENDED:  return "suspended";
+    case BLK_BROKEN:     return "broken";
+    case BLK_CLOSED:     return "closed";
+    }
+    return "?";
+}
+
 /* ---- probe, open, close ------------------------------------------------- */
 
 static struct blkfront_dev *find_device(const char *id)
@@ -67,7 +79,6 @@ static int probe(const char *id, struct blkfront_dev **out)
         free(dev);
         return rc;
     }
-    blk_register_suspend_hooks();
     dev->next = blk_devices;
     blk_devices = dev;
     *out = dev;
@@ -181,7 +192,7 @@ int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool wr
         return -ENODEV;
     if (blk_dead(dev)) {
         printk("blkfront: %s: I/O on a %s device refused\n", dev->name,
-               dev->state == BLK_BROKEN ? "broken" : "closed");
+               blk_state_name(dev->state));
         return -ENODEV;
     }
     if (nr == 0) {
@@ -224,9 +235,7 @@ int blkfront_write(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sector
 
 int blkfront_flush(struct blkfront_dev *dev)
 {
-    if (!dev)
-        return -ENODEV;
-    if (blk_dead(dev))
+    if (!dev || blk_dead(dev))
         return -ENODEV;
     if (dev->info.flush)
         return blk_transfer(dev, BLKIF_OP_FLUSH_DISKCACHE, 0, 0, NULL);

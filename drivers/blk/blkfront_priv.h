@@ -94,6 +94,7 @@ struct blkfront_dev {
     bool ring_granted;
     evtchn_port_t port;
     bool port_bound;
+    bool backend_stale;                 /* restored: xb still names the old backend */
 
     struct blkfront_info info;
     struct blkfront_stats stats;
@@ -112,6 +113,8 @@ static inline bool blk_dead(const struct blkfront_dev *dev)
     return dev->state == BLK_BROKEN || dev->state == BLK_CLOSED;
 }
 
+/* blkfront.c: "connected", "broken", ... (for messages). */
+const char *blk_state_name(enum blk_state state);
 /* blkfront.c: refuse what the device cannot do (range_check: that too). */
 int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool write,
                  bool range_check);

@@ -31,8 +31,33 @@
 #include "blkfront_xs.h"
 
 #define BLK_HANDSHAKE_TIMEOUT_NS  (20 * NSEC_PER_SEC)
-#define BLK_SUSPEND_DRAIN_NS      (10 * NSEC_PER_SEC)
+#define BLK_DRAIN_NS              (10 * NSEC_PER_SEC)
 #define BLK_XS_TRIES              10
+
+/*
+ * A handshake reads the backend's path and grants the ring: none may span
+ * a save, or it would go on with the old domain's backend, grant and
+ * channel.  Suspend refuses while one runs and holds new ones back.
+ */
+static unsigned int handshakes;
+static bool suspending;
+static struct waitq suspend_wq = WAITQ_INIT;
+
+static void handshake_begin(void)
+{
+    wait_event(&suspend_wq, !suspending);
+    handshakes++;
+}
+
+static void handshake_end(void)
+{
+    handshakes--;
+}
+
+unsigned int blk_handshakes(void)
+{
+    return handshakes;
+}
 
 /* ---- reading what the backend published ---------------------------------- */
 
@@ -141,23 +166,35 @@ static int write_ring_nodes(xs_tx_t tx, void *arg)
     return xs_write(tx, path, XEN_IO_PROTO_ABI_NATIVE);
 }
 
-/*
- * Undo the ring and the channel.  restored: the domain was restored, so
- * the old grant table and channels are already gone (nothing to end).
- */
-static void blk_teardown(struct blkfront_dev *dev, bool restored)
+/* Undo the ring and the channel (what is not ours any more is not touched). */
+static void blk_teardown(struct blkfront_dev *dev)
 {
-    if (dev->port_bound && !restored)
+    if (dev->port_bound)
         evtchn_close(dev->port);
     dev->port_bound = false;
-    if (dev->ring_granted && !restored &&
-        blk_end_grant(dev, dev->ring_ref, dev->ring_pfn) == -EBUSY)
+    if (dev->ring_granted && blk_end_grant(dev, dev->ring_ref, dev->ring_pfn) == -EBUSY)
         dev->ring_pfn = BLK_NO_FRAME;           /* the deferred list frees it */
     dev->ring_granted = false;
-    if (dev->ring_pfn != BLK_NO_FRAME && !restored) {
+    if (dev->ring_pfn != BLK_NO_FRAME) {
         frame_free(dev->ring_pfn);
         dev->ring_pfn = BLK_NO_FRAME;
     }
+}
+
+/*
+ * After a restore the grant table and every event channel are new: the
+ * ring's grant, the channel and the slots' grants went with the old
+ * domain, and no backend maps our pages any more.  Ending or closing them
+ * now would hit whoever holds those numbers in the new domain, so they are
+ * forgotten.  The ring frame stays ours.
+ */
+static void forget_old_domain(struct blkfront_dev *dev)
+{
+    dev->port_bound = false;
+    dev->ring_granted = false;
+    for (unsigned i = 0; i < BLK_RING_SLOTS; i++)
+        memset(dev->slot[i].granted, 0, sizeof(dev->slot[i].granted));
+    dev->backend_stale = true;
 }
 
 static int wait_backend(struct blkfront_dev *dev, XenbusState want, uint32_t fail_mask)
@@ -236,7 +273,7 @@ static int blk_connect(struct blkfront_dev *dev)
     return 0;
 
 fail:
-    blk_teardown(dev, false);
+    blk_teardown(dev);
     xenbus_switch_state(&dev->xb, XenbusStateClosed);
     dev->state = BLK_BROKEN;
     blk_wake(dev);
@@ -246,15 +283,24 @@ fail:
 /* ---- suspend and resume ------------------------------------------------- */
 
 /*
- * Suspend: no new request is queued, and the hook waits until every
- * request on the ring is answered (callers reap their answers later, even
- * after a restore).  Nothing on the ring then refers to the old backend.
+ * Suspend: no handshake may be under way (refused: it would go on with
+ * the old domain's backend after a restore); no new request is queued,
+ * and the hook waits until every request on the ring is answered
+ * (callers reap their answers later, even after a restore).  Nothing on
+ * the ring then refers to the old backend.
  */
 static int blk_suspend(void)
 {
-    stime_t start = monotonic_ns(), deadline = start + BLK_SUSPEND_DRAIN_NS;
-    unsigned int busy, at_start = 0;
+    stime_t start = monotonic_ns(), deadline = start + BLK_DRAIN_NS;
+    unsigned int busy, at_start = 0, connecting = handshakes;
 
+    for (struct blkfront_dev *d = blk_devices; d; d = d->next)
+        connecting += d->state == BLK_CONNECTING;
+    if (connecting) {
+        printk("blkfront: a device is in its handshake with the backend: suspend refused\n");
+        return -EBUSY;
+    }
+    suspending = true;
     for (struct blkfront_dev *d = blk_devices; d; d = d->next)
         if (d->state == BLK_CONNECTED) {
             d->state = BLK_SUSPENDED;
@@ -282,7 +328,21 @@ static int blk_suspend(void)
             d->state = BLK_CONNECTED;
             blk_wake(d);
         }
+    suspending = false;
+    waitq_wake_all(&suspend_wq);
     return -EBUSY;
+}
+
+/* Read the backend's path again (it names our new domid after a restore). */
+static int refresh_backend(struct blkfront_dev *dev)
+{
+    xenbus_device_release(&dev->xb);
+    int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
+    if (rc)
+        printk("blkfront: %s: cannot find the backend again: rc=%d\n", dev->name, rc);
+    else
+        dev->backend_stale = false;
+    return rc;
 }
 
 /* After a restore: a new backend (new domid in its path), a new handshake. */
@@ -290,10 +350,11 @@ static void reconnect_thread(void *arg)
 {
     struct blkfront_dev *dev = arg;
 
-    xenbus_device_release(&dev->xb);
-    int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
+    handshake_begin();
+    int rc = refresh_backend(dev);
     if (rc == 0)
         rc = blk_connect(dev);
+    handshake_end();
     if (rc) {
         printk("blkfront: %s: reconnect after restore failed: rc=%d\n", dev->name, rc);
         dev->state = BLK_BROKEN;
@@ -304,25 +365,34 @@ static void reconnect_thread(void *arg)
            dev->stats.reconnects);
 }
 
+/*
+ * Restored: every device still open forgets what it held in the old
+ * domain, whatever its state; suspended ones connect again, broken ones
+ * stay broken (blkfront_close finds the new backend), gone ones stay gone.
+ */
 static void blk_resume(bool cancelled)
 {
+    suspending = false;
+    waitq_wake_all(&suspend_wq);
     if (!cancelled)
         blk_forget_deferred();
     for (struct blkfront_dev *d = blk_devices; d; d = d->next) {
-        if (d->state != BLK_SUSPENDED)
-            continue;
         if (cancelled) {
             /* Same domain, same backend, same ring: carry on. */
-            d->state = BLK_CONNECTED;
-            blk_wake(d);
+            if (d->state == BLK_SUSPENDED) {
+                d->state = BLK_CONNECTED;
+                blk_wake(d);
+            }
             continue;
         }
+        forget_old_domain(d);
+        if (d->state != BLK_SUSPENDED)
+            continue;
         /*
-         * The grant table and every channel are new; the ring frame is
-         * ours and gets reused.  The handshake needs xenstore watches, so
-         * it runs in its own thread, not in the (watch) thread we are in.
+         * The ring frame is ours and gets reused.  The handshake needs
+         * xenstore watches, so it runs in its own thread, not in the
+         * (watch) thread we are in.
          */
-        blk_teardown(d, true);
         d->state = BLK_CONNECTING;
         d->stats.reconnects++;
         if (!thread_create("blkfront-reconnect", reconnect_thread, d)) {
@@ -339,7 +409,8 @@ static struct suspend_hooks blkfront_hooks = {
     .resume = blk_resume,
 };
 
-void blk_register_suspend_hooks(void)
+/* Suspend and resume cover every device; registered with the first probe. */
+static void register_suspend_hooks(void)
 {
     static bool registered;
 
@@ -353,38 +424,40 @@ void blk_register_suspend_hooks(void)
 
 int blk_attach(struct blkfront_dev *dev)
 {
+    register_suspend_hooks();
+    handshake_begin();
     int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
-
     if (rc) {
         printk("blkfront: %s: xenbus device init failed: rc=%d\n", dev->name, rc);
-        return rc;
-    }
-    rc = blk_connect(dev);
-    if (rc)
+    } else if ((rc = blk_connect(dev))) {
         xenbus_device_release(&dev->xb);
+    }
+    handshake_end();
     return rc;
 }
 
 int blk_detach(struct blkfront_dev *dev)
 {
-    /* blkback answers Closing with Closing, and unmaps the ring on Closed. */
-    int rc = xenbus_switch_state(&dev->xb, XenbusStateClosing);
+    bool handshake = true;
+    int rc = 0;
 
-    if (rc == 0) {
+    if (dev->backend_stale && (rc = refresh_backend(dev)))
+        handshake = false;
+    /* blkback answers Closing with Closing, and unmaps the ring on Closed. */
+    if (handshake && (rc = xenbus_switch_state(&dev->xb, XenbusStateClosing)) == 0) {
         XenbusState seen;
         rc = xenbus_wait_otherend(&dev->xb, (1u << XenbusStateClosing) |
                                   (1u << XenbusStateClosed), BLK_HANDSHAKE_TIMEOUT_NS, &seen);
         if (rc)
             printk("blkfront: %s: backend stayed %s after our Closing: rc=%d\n", dev->name,
                    xenbus_state_name(seen), rc);
-    }
-    if (rc == 0) {
-        rc = xenbus_switch_state(&dev->xb, XenbusStateClosed);
+        if (rc == 0)
+            rc = xenbus_switch_state(&dev->xb, XenbusStateClosed);
         if (rc == 0)
             rc = wait_backend(dev, XenbusStateClosed, 0);
     }
     /* Even if the backend did not follow, take back what we can. */
-    blk_teardown(dev, false);
+    blk_teardown(dev);
     xenbus_device_release(&dev->xb);
     return rc;
 }

@@ -20,6 +20,8 @@ int blkfront_test_read_unchecked(struct blkfront_dev *dev, uint64_t sector,
  */
 int blkfront_test_inject_response(struct blkfront_dev *dev, uint64_t id, bool bogus_prod);
 bool blkfront_is_broken(const struct blkfront_dev *dev);
+/* "connecting", "connected", "suspended", "broken", "closed" */
+const char *blkfront_test_state(const struct blkfront_dev *dev);
 
 /*
  * Watch the bounce pages: fn runs for each one right after it is granted
@@ -32,5 +34,7 @@ typedef void blkfront_grant_spy_fn(uint8_t op, grant_ref_t ref, xen_pfn_t pfn,
 void blkfront_test_spy_grants(blkfront_grant_spy_fn *fn);
 /* Grants the backend would not give back, waiting to be ended later. */
 unsigned int blkfront_test_deferred_grants(void);
+/* Handshakes with a backend under way (probes, reconnects). */
+unsigned int blkfront_test_handshakes(void);
 
 #endif

@@ -654,3 +654,104 @@ GUEST_TEST(blkfront_across_save, TEST_NEEDS("xl-save-restore"))
                 AFTER_BASE, AFTER_BASE + AFTER_SECTORS - 1);
     return TEST_PASS;
 }
+
+/* ---- a broken device across xl save / xl restore (named by blkfront_restore) */
+
+/* xenstore, the console and the timer: what a stale port could have closed. */
+static enum test_result services_work(const char *tag)
+{
+    char *v = NULL;
+    stime_t t0 = monotonic_ns();
+
+    msleep(100);
+    stime_t slept = monotonic_ns() - t0;
+    TEST_ASSERT(slept >= 100 * NSEC_PER_MSEC && slept < 5 * NSEC_PER_SEC,
+                "%s: msleep(100) took %lu us", tag, (unsigned long)(slept / 1000));
+    int rc = xs_write(XS_NO_TX, "data/minnow-blk", tag);
+    if (!rc)
+        rc = xs_read(XS_NO_TX, "data/minnow-blk", &v);
+    TEST_ASSERT(rc == 0 && strcmp(v, tag) == 0, "%s: xenstore write/read: rc=%d", tag, rc);
+    free(v);
+    printk("BLKFRONT SERVICES %s\n", tag);          /* the check reads it on the console */
+    return TEST_PASS;
+}
+
+struct prober {
+    int rc;
+    bool done;
+};
+
+static void prober_thread(void *arg)
+{
+    struct prober *p = arg;
+    struct blkfront_dev *dev;
+
+    p->rc = blkfront_first(&dev);
+    p->done = true;
+}
+
+/*
+ * A suspend arriving while a device is in its handshake must be refused:
+ * the handshake would go on after a restore with the old domain's backend
+ * path, ring grant and channel.  (Unrefused, this domain would suspend
+ * with no toolstack saving it: the test would never end.)
+ */
+GUEST_TEST(blkfront_suspend_during_handshake, TEST_NEEDS("disk"))
+{
+    struct blkfront_dev *dev;
+    struct prober p = { 0 };
+
+    NEED_DISK(dev);
+    int rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close: rc=%d", rc);
+    TEST_ASSERT(thread_create("blk-prober", prober_thread, &p), "no thread");
+    stime_t deadline = monotonic_ns() + 10 * NSEC_PER_SEC;
+    while (!blkfront_test_handshakes() && !p.done && monotonic_ns() < deadline)
+        thread_yield();
+    TEST_ASSERT(blkfront_test_handshakes(), "never saw the handshake under way (probe %s, "
+                "rc=%d)", p.done ? "done" : "still running", p.rc);
+    int src = domain_suspend();
+    deadline = monotonic_ns() + 30 * NSEC_PER_SEC;
+    while (!p.done && monotonic_ns() < deadline)
+        msleep(10);
+    TEST_ASSERT(src == -EBUSY, "suspend during the handshake: rc=%d", src);
+    TEST_ASSERT(p.done && p.rc == 0, "the probe after the refused suspend: %s, rc=%d",
+                p.done ? "done" : "still running after 30 s", p.rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("suspend refused while the handshake ran; the device then connected and reads");
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_broken_across_save, TEST_NEEDS("xl-save-restore"))
+{
+    struct blkfront_dev *dev;
+    unsigned long before = suspend_count();
+
+    NEED_DISK(dev);
+    /* Broken by the backend: ring, grant and channel still held at the save. */
+    int rc = blkfront_test_inject_response(dev, 9, false);
+    TEST_ASSERT(rc == 0 && blkfront_is_broken(dev), "could not break the device: rc=%d", rc);
+    printk("BLKFRONT BROKEN SAVE NOW\n");
+    stime_t deadline = monotonic_ns() + 120 * NSEC_PER_SEC;
+    while (suspend_count() == before && monotonic_ns() < deadline)
+        msleep(20);
+    TEST_ASSERT(suspend_count() > before, "no save/restore within 120 s");
+    if (services_work("restored") != TEST_PASS)
+        return TEST_FAIL;
+
+    /* Closing it must end no grant and close no channel of the new domain. */
+    uint32_t free_refs = gnttab_free_refs();
+    const char *state = blkfront_test_state(dev);
+    rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close of the broken device after the restore: rc=%d", rc);
+    TEST_ASSERT(gnttab_free_refs() == free_refs, "close freed %d grant refs it did not own",
+                (int)(gnttab_free_refs() - free_refs));
+    if (services_work("closed") != TEST_PASS)
+        return TEST_FAIL;
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("broken, saved, restored (then %s), closed; xenstore, timer and console "
+                "fine; reopened and read", state);
+    return TEST_PASS;
+}
