@@ -104,7 +104,7 @@ def anyrsp(at, rid, op, status=0, raw=False):
 publish = lambda delta: bytes([4, (delta * 16) & 0xff])
 take, reap = bytes([5]), lambda s: bytes([6, s])
 honest = b''.join(issue(i % 4, i) + issue(0, i + 1) + answer(1, 1) + answer(0, 0) + take +
-                  reap(i) + reap(i + 1) + bytes([7, 7]) for i in range(12))
+                  reap(i) + reap(i + 1) + bytes([7, 0, 7, 0]) for i in range(12))
 seeds = {
     'honest': honest,
     'id-out-of-range': issue(0, 0) + anyrsp(0, 32, 0) + publish(0) + take,
@@ -112,8 +112,10 @@ seeds = {
     'id-not-busy': issue(0, 0) + anyrsp(0, 5, 0) + publish(0) + take,
     'duplicate': issue(0, 0) + issue(1, 1) + answer(0, 0) + anyrsp(0, 0, 0) + publish(0) + take,
     'wrong-op': issue(1, 0) + anyrsp(0, 0, 0) + publish(0) + take,
-    'runaway-prod': issue(0, 0) + bytes([4, 0xff, 5, 0, 0, 0]) + take + reap(0) + bytes([7]),
+    'runaway-prod': issue(0, 0) + bytes([4, 0xff, 5, 0, 0, 0]) + take + reap(0) + bytes([7, 0]),
     'prod-behind': issue(0, 0) + answer(0, 0) + take + publish(-3) + take,
+    'backend-closes': issue(0, 0) + issue(1, 1) + bytes([7, 1]) + answer(0, 0) + take +
+                      answer(0, 0) + take + bytes([7, 0]) + take + reap(0) + reap(1) + bytes([7, 0]),
     'full-ring': b''.join(issue(i % 2, i) for i in range(33)) +
                  b''.join(answer(0, 1) for _ in range(32)) + take,
 }

@@ -12,6 +12,7 @@
  *   +--------------------------------------------+
  *   | xb: nodename, backend path, backend state  |
  *   | state: CONNECTING/CONNECTED/SUSPENDED/...  |
+ *   | backend_watch: <backend>/state, for unplug |
  *   | ring (front half) ---> shared page (pfn)   |  granted: ring_ref
  *   | port (event channel to the backend)        |
  *   | slot[32]: one per request id               |
@@ -65,6 +66,8 @@ enum blk_state {
     BLK_CONNECTED,      /* I/O flows */
     BLK_SUSPENDED,      /* suspend hook ran: no new requests until resumed */
     BLK_BROKEN,         /* backend broke the protocol or the reconnect failed */
+    BLK_CLOSING,        /* the backend is closing (hot-unplug): the ring drains */
+    BLK_GONE,           /* the backend closed it: only blkfront_close is left */
     BLK_CLOSED,
 };
 
@@ -94,6 +97,7 @@ struct blkfront_dev {
     bool ring_granted;
     evtchn_port_t port;
     bool port_bound;
+    char backend_watch[144];            /* <backend>/state while watched, else "" */
     bool backend_stale;                 /* restored: xb still names the old backend */
 
     struct blkfront_info info;
@@ -110,7 +114,7 @@ extern struct blkfront_dev *blk_devices;
 
 static inline bool blk_dead(const struct blkfront_dev *dev)
 {
-    return dev->state == BLK_BROKEN || dev->state == BLK_CLOSED;
+    return dev->state == BLK_BROKEN || dev->state == BLK_GONE || dev->state == BLK_CLOSED;
 }
 
 /* blkfront.c: "connected", "broken", ... (for messages). */

@@ -82,7 +82,7 @@ void blk_ring_init(struct blkfront_dev *dev)
 
 static void mark_broken(struct blkfront_dev *dev, const char *why)
 {
-    if (dev->state == BLK_BROKEN)
+    if (blk_dead(dev))
         return;
     printk("blkfront: %s: %s; device marked broken, its I/O fails with -EIO\n",
            dev->name, why);
@@ -403,7 +403,7 @@ int blk_transfer(struct blkfront_dev *dev, uint8_t op, uint64_t sector, uint32_t
             wait_for_room(&t);
         reap_answered(&t);
         if (blk_dead(dev) && !t.rc)
-            t.rc = -EIO;
+            t.rc = dev->state == BLK_GONE ? -ENODEV : -EIO;
     }
     /*
      * With one vCPU, kicking the backend often lets dom0 answer before we

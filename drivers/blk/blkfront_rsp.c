@@ -52,8 +52,9 @@ void blk_take_responses(struct blkfront_dev *dev, struct blk_taken *out)
     out->answered = 0;
     out->violation = false;
     out->why[0] = '\0';
-    if ((dev->state != BLK_CONNECTED && dev->state != BLK_SUSPENDED) ||
-        dev->ring_pfn == BLK_NO_FRAME)
+    /* Only a live ring is read: a broken one is not trusted any more. */
+    if ((dev->state != BLK_CONNECTED && dev->state != BLK_SUSPENDED &&
+         dev->state != BLK_CLOSING) || dev->ring_pfn == BLK_NO_FRAME)
         return;
     do {
         RING_IDX prod = __atomic_load_n(&dev->ring.sring->rsp_prod, __ATOMIC_ACQUIRE);

@@ -18,6 +18,10 @@
  *   state = Closed            ---------->   unmaps the ring
  *                             <----------   state = Closed
  *   grant ended, page freed, channel closed
+ *
+ * The backend may close first (xl block-detach): our own watch on its
+ * state sees Closing, the ring drains, we say Closed and the device is
+ * gone; blkfront_close() then only lets go of it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -197,6 +201,81 @@ static void forget_old_domain(struct blkfront_dev *dev)
     dev->backend_stale = true;
 }
 
+/* ---- the backend closing on its own ----------------------------------------- */
+
+static struct blkfront_dev *device_watching(const char *path)
+{
+    for (struct blkfront_dev *d = blk_devices; d; d = d->next)
+        if (d->backend_watch[0] && strcmp(d->backend_watch, path) == 0)
+            return d;
+    return NULL;
+}
+
+/*
+ * The toolstack detaching the disk (xl block-detach), or the backend
+ * going away: no new request, let the ring drain, say Closed so the
+ * backend can let go, free our side.  Runs in the xenstore watch thread,
+ * so it waits for no watch: blkback unmaps the ring after our Closed,
+ * and a grant it still holds then is ended later (blkfront_grants.c).
+ */
+static void backend_closed_device(struct blkfront_dev *dev, XenbusState seen)
+{
+    unsigned int at_start = dev->inflight;
+    bool drained = true;
+
+    if (dev->state == BLK_CONNECTED) {
+        dev->state = BLK_CLOSING;
+        blk_wake(dev);
+        drained = wait_event_timeout(&dev->wq, (blk_poll(dev), !dev->inflight ||
+                                                 dev->state != BLK_CLOSING),
+                                     BLK_DRAIN_NS);
+    }
+    xenbus_switch_state(&dev->xb, XenbusStateClosed);
+    blk_teardown(dev);
+    dev->state = BLK_GONE;
+    blk_wake(dev);
+    printk("blkfront: %s: the backend is %s: %u requests were in flight, %s; closed, the "
+           "device is gone\n", dev->name, xenbus_state_name(seen), at_start,
+           drained ? "all answered" : "the rest abandoned after 10 s");
+}
+
+static void backend_state_changed(const char *path, void *unused)
+{
+    struct blkfront_dev *dev = device_watching(path);
+    uint64_t state;
+
+    if (!dev || (dev->state != BLK_CONNECTED && dev->state != BLK_BROKEN))
+        return;
+    int rc = xs_read_u64(XS_NO_TX, path, &state);
+    if (rc == -ENOENT)
+        state = XenbusStateClosed;              /* the backend was removed */
+    else if (rc)
+        return;
+    if (state == XenbusStateClosing || state == XenbusStateClosed)
+        backend_closed_device(dev, state);
+}
+
+static void watch_backend(struct blkfront_dev *dev)
+{
+    if (dev->backend_watch[0])
+        return;
+    snprintf(dev->backend_watch, sizeof(dev->backend_watch), "%s/state", dev->xb.otherend);
+    int rc = xs_watch(dev->backend_watch, backend_state_changed, NULL);
+    if (rc) {
+        printk("blkfront: %s: cannot watch %s: rc=%d; a detach will not be noticed\n",
+               dev->name, dev->backend_watch, rc);
+        dev->backend_watch[0] = '\0';
+    }
+}
+
+static void unwatch_backend(struct blkfront_dev *dev)
+{
+    if (!dev->backend_watch[0])
+        return;
+    xs_unwatch(dev->backend_watch, backend_state_changed, NULL);
+    dev->backend_watch[0] = '\0';
+}
+
 static int wait_backend(struct blkfront_dev *dev, XenbusState want, uint32_t fail_mask)
 {
     XenbusState seen;
@@ -263,6 +342,7 @@ static int blk_connect(struct blkfront_dev *dev)
     if ((rc = xenbus_switch_state(&dev->xb, XenbusStateConnected)))
         goto fail;
     dev->state = BLK_CONNECTED;
+    watch_backend(dev);
     printk("blkfront: %s: connected to %s: %lu sectors (%lu MiB), sector-size %u, "
            "physical %u, info %#x%s, flush %s, barrier %s, ring-ref %u, event-channel %u\n",
            dev->name, dev->xb.otherend, (unsigned long)info.sectors,
@@ -336,6 +416,7 @@ static int blk_suspend(void)
 /* Read the backend's path again (it names our new domid after a restore). */
 static int refresh_backend(struct blkfront_dev *dev)
 {
+    unwatch_backend(dev);
     xenbus_device_release(&dev->xb);
     int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
     if (rc)
@@ -430,19 +511,20 @@ int blk_attach(struct blkfront_dev *dev)
     if (rc) {
         printk("blkfront: %s: xenbus device init failed: rc=%d\n", dev->name, rc);
     } else if ((rc = blk_connect(dev))) {
+        unwatch_backend(dev);
         xenbus_device_release(&dev->xb);
     }
     handshake_end();
     return rc;
 }
 
-int blk_detach(struct blkfront_dev *dev)
+int blk_detach(struct blkfront_dev *dev, bool handshake)
 {
-    bool handshake = true;
     int rc = 0;
 
-    if (dev->backend_stale && (rc = refresh_backend(dev)))
+    if (handshake && dev->backend_stale && (rc = refresh_backend(dev)))
         handshake = false;
+    unwatch_backend(dev);
     /* blkback answers Closing with Closing, and unmaps the ring on Closed. */
     if (handshake && (rc = xenbus_switch_state(&dev->xb, XenbusStateClosing)) == 0) {
         XenbusState seen;

@@ -7,6 +7,8 @@
  *                (Connected) -> its info read and checked -> Connected
  *   blk_detach   Closing -> (Closing) -> Closed -> (Closed) -> ring and
  *                channel freed
+ *   (backend)    (Closing) -> ring drained -> Closed -> ring and channel
+ *                freed, device gone (hot-unplug, our own watch)
  *   suspend      refused during a handshake; no new request; wait until
  *                the ring is answered
  *   resume       cancelled: carry on; restored: every device forgets the
@@ -26,11 +28,11 @@
  */
 int blk_attach(struct blkfront_dev *dev);
 /*
- * Close the connection, free the ring and channel and stop watching the
- * backend; all of that even when the backend does not follow (then
- * -errno, said why).
+ * Close the connection (handshake: false when the backend already closed
+ * it), free the ring and channel and stop watching the backend; all of
+ * that even when the backend does not follow (then -errno, said why).
  */
-int blk_detach(struct blkfront_dev *dev);
+int blk_detach(struct blkfront_dev *dev, bool handshake);
 /* Handshakes under way (a suspend is refused while there is one). */
 unsigned int blk_handshakes(void);
 

@@ -20,7 +20,7 @@ int blkfront_test_read_unchecked(struct blkfront_dev *dev, uint64_t sector,
  */
 int blkfront_test_inject_response(struct blkfront_dev *dev, uint64_t id, bool bogus_prod);
 bool blkfront_is_broken(const struct blkfront_dev *dev);
-/* "connecting", "connected", "suspended", "broken", "closed" */
+/* "connecting", "connected", "suspended", "broken", "closing", "gone", "closed" */
 const char *blkfront_test_state(const struct blkfront_dev *dev);
 
 /*

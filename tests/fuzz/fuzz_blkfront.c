@@ -14,15 +14,16 @@
  *   5     the frontend takes the responses; every check below runs
  *   6     a caller reaps one of its answered slots (on a broken device:
  *         any busy slot, as blk_transfer abandons them)
- *   7     suspend / resume the device, or reopen a broken one
+ *   7     suspend / resume, the backend closing (draining, then gone), or
+ *         reopening a broken or gone device
  *
  * Each take is checked two ways, and any violation aborts:
  *  - against rules stated independently of the code: no id outside the
  *    ring, no slot that is free or already answered, no operation other
  *    than the request's is accepted; rsp_cons never passes the requests
  *    issued; an rsp_prod beyond them breaks the device without taking
- *    anything; a broken device takes nothing; the in-flight count is the
- *    number of busy, unanswered slots;
+ *    anything; a broken or gone device takes nothing; the in-flight count
+ *    is the number of busy, unanswered slots;
  *  - against a reference walk of the same ring (which responses, which
  *    statuses, where rsp_cons ends, whether the call reports a violation).
  */
@@ -177,7 +178,7 @@ static void reference(struct expect *e)
 
     memset(e, 0, sizeof(*e));
     e->rsp_cons = cons;
-    if (dev.state != BLK_CONNECTED && dev.state != BLK_SUSPENDED)
+    if (dev.state != BLK_CONNECTED && dev.state != BLK_SUSPENDED && dev.state != BLK_CLOSING)
         return;
     for (unsigned int i = 0; i < BLK_RING_SLOTS; i++) {
         busy[i] = dev.slot[i].busy;
@@ -212,7 +213,7 @@ static void take_and_check(void)
     RING_IDX prod = shared.sring.rsp_prod;
     unsigned long responses0 = dev.stats.responses;
     unsigned int inflight0 = dev.inflight;
-    bool was_broken = dev.state == BLK_BROKEN;
+    bool was_broken = dev.state == BLK_BROKEN || dev.state == BLK_GONE;
 
     for (unsigned int i = 0; i < BLK_RING_SLOTS; i++)
         if (dev.slot[i].busy && !dev.slot[i].answered)
@@ -260,7 +261,7 @@ static void take_and_check(void)
 static void reap(void)
 {
     unsigned int id = take(1) % BLK_RING_SLOTS;
-    bool broken = dev.state == BLK_BROKEN;
+    bool broken = dev.state == BLK_BROKEN || dev.state == BLK_GONE;
 
     for (unsigned int n = 0; n < BLK_RING_SLOTS; n++, id = (id + 1) % BLK_RING_SLOTS) {
         struct blk_slot *s = &dev.slot[id];
@@ -275,14 +276,19 @@ static void reap(void)
     }
 }
 
+/* Suspend and resume; the backend closing (drain, then gone); reopen. */
 static void change_state(void)
 {
-    if (dev.state == BLK_BROKEN && !dev.slots_busy)
+    bool closing = take(1) & 1;
+
+    if ((dev.state == BLK_BROKEN || dev.state == BLK_GONE) && !dev.slots_busy)
         open_device();
     else if (dev.state == BLK_CONNECTED)
-        dev.state = BLK_SUSPENDED;
+        dev.state = closing ? BLK_CLOSING : BLK_SUSPENDED;
     else if (dev.state == BLK_SUSPENDED)
         dev.state = BLK_CONNECTED;
+    else if (dev.state == BLK_CLOSING && (closing || !dev.inflight))
+        dev.state = BLK_GONE;           /* drained, or given up on */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -755,3 +755,72 @@ GUEST_TEST(blkfront_broken_across_save, TEST_NEEDS("xl-save-restore"))
                 "fine; reopened and read", state);
     return TEST_PASS;
 }
+
+/* ---- the backend closes the device (named by blkfront_detach) ------------- */
+
+struct unplug_reader {
+    struct blkfront_dev *dev;
+    unsigned long reads;
+    int rc;
+    bool done;
+};
+
+static void unplug_reader_thread(void *arg)
+{
+    struct unplug_reader *r = arg;
+    uint8_t *buf = malloc(64 * SECTOR);
+
+    r->rc = buf ? 0 : -ENOMEM;
+    while (!r->rc) {
+        r->rc = blkfront_read(r->dev, 0, 64, buf);
+        r->reads += !r->rc;
+    }
+    free(buf);
+    r->done = true;
+}
+
+GUEST_TEST(blkfront_backend_closes, TEST_NEEDS("block-detach"))
+{
+    struct blkfront_dev *dev;
+    struct unplug_reader r = { 0 };
+
+    NEED_DISK(dev);
+    r.dev = dev;
+    TEST_ASSERT(thread_create("blk-unplug-reader", unplug_reader_thread, &r), "no thread");
+    msleep(100);
+    TEST_ASSERT(!r.done && r.reads, "reader before the detach: rc=%d, %lu reads", r.rc,
+                r.reads);
+    printk("BLKFRONT DETACH NOW\n");
+    stime_t start = monotonic_ns(), deadline = start + 60 * NSEC_PER_SEC;
+    while (strcmp(blkfront_test_state(dev), "gone") && monotonic_ns() < deadline)
+        msleep(20);
+    stime_t took = monotonic_ns() - start;
+    const char *state = blkfront_test_state(dev);
+    TEST_ASSERT(strcmp(state, "gone") == 0, "device is %s 60 s after the detach began (reader "
+                "%s, rc=%d, %lu reads)", state, r.done ? "stopped" : "running", r.rc, r.reads);
+    while (!r.done && monotonic_ns() < deadline)
+        msleep(20);
+    TEST_ASSERT(r.done && r.rc == -ENODEV, "reader on the gone device: %s, rc=%d",
+                r.done ? "stopped" : "still running", r.rc);
+    /*
+     * Close once the toolstack has removed the device: xenbus's watch on
+     * the backend's state may still be in its callback while the backend
+     * is torn down, and xs_unwatch() here does not wait for a running
+     * callback, so closing (which frees the device) must not race it.
+     */
+    char path[64];
+    snprintf(path, sizeof(path), "device/%s/state", blkfront_name(dev));
+    uint64_t v;
+    while (xs_read_u64(XS_NO_TX, path, &v) != -ENOENT && monotonic_ns() < deadline)
+        msleep(50);
+    int rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close after the backend closed: rc=%d", rc);
+    struct blkfront_dev *again;
+    rc = blkfront_first(&again);
+    TEST_ASSERT(rc == -ENODEV, "a disk is still there after the detach: rc=%d", rc);
+    if (services_work("detached") != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("%lu reads, then the backend closed the device: gone after %lu ms, closed",
+                r.reads, (unsigned long)(took / NSEC_PER_MSEC));
+    return TEST_PASS;
+}
