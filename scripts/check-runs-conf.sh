@@ -176,7 +176,7 @@ check_run() {
                     err "$where: provides $p, which is minnow as dom0: a runs.conf line or a bench script"
                 why=$(headroom_problem "$options")
                 [ -z "$why" ] || err "$where: provides $p but $why" ;;
-            disk|xl-save-restore)
+            disk|xl-save-restore|block-detach)
                 [ "$kind" = toolstack ] ||
                     err "$where: provides $p, which only a toolstack check can (minnow as dom0 has no backend)" ;;
             *)

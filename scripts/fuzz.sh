@@ -1,15 +1,18 @@
 #!/bin/bash
-# Build and run the libFuzzer target for the E820 sanitizer + planner.
+# Build and run the libFuzzer targets (tests/fuzz/fuzz_NAME.c):
+#   e820      the E820 sanitizer + planner (mm/e820.c, mm/e820_plan.c)
+#   blkfront  blkfront's response handling (drivers/blk/blkfront_rsp.c)
 #
-#   scripts/fuzz.sh                 bounded: 20000 executions from the seeds
-#                                   (make test); prints one line
-#                                   "FUZZ e820: PASS|FAIL <detail>"
-#   scripts/fuzz.sh --time SECONDS  long run (make fuzz), keeps its corpus in
-#                                   build/fuzz/corpus-e820 between runs
+#   scripts/fuzz.sh [TARGET...]           bounded: 20000 executions each from
+#                                         the seeds (make test); one line per
+#                                         target: "FUZZ NAME: PASS|FAIL <detail>"
+#   scripts/fuzz.sh --time SECONDS [...]  long run (make fuzz), SECONDS per
+#                                         target; keeps its corpus in
+#                                         build/fuzz/corpus-NAME between runs
 #
-# The target checks the invariants itself (tests/unit/e820_check.c) and
-# aborts on a violation; libFuzzer then writes the input to
-# build/fuzz/crash-*, which replays with: build/fuzz/fuzz_e820 FILE
+# Each target checks its invariants itself and aborts on a violation;
+# libFuzzer then writes the input to build/fuzz/crash-*, which replays
+# with: build/fuzz/fuzz_NAME FILE
 set -u
 cd "$(dirname "$0")/.."
 
@@ -17,40 +20,35 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 RUNS=20000
 TIME=
-case "${1:-}" in
-    --time) TIME=${2:?--time needs seconds} ;;
-    --runs) RUNS=${2:?--runs needs a count} ;;
-    "") ;;
-    *) echo "usage: $0 [--runs N | --time SECONDS]" >&2; exit 2 ;;
-esac
-
-result() { echo "FUZZ e820: $*"; }
+TARGETS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --time) TIME=${2:?--time needs seconds}; shift ;;
+        --runs) RUNS=${2:?--runs needs a count}; shift ;;
+        e820|blkfront) TARGETS+=("$1") ;;
+        *) echo "usage: $0 [--runs N | --time SECONDS] [e820] [blkfront]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(e820 blkfront)
 
 CLANG=$(command -v clang-14 || command -v clang || true)
-if [ -z "$CLANG" ]; then
-    result "FAIL clang not found (apt-get install clang-14 libclang-rt-14-dev)"
-    exit 1
-fi
-
 mkdir -p "$OUT"
-SRCS="tests/fuzz/fuzz_e820.c mm/e820.c mm/e820_plan.c tests/unit/e820_check.c"
-BIN=$OUT/fuzz_e820
-# Rebuild only when a source or header changed.
-if [ ! -x "$BIN" ] || [ -n "$(find $SRCS include/minnow/e820.h include/minnow/e820_plan.h \
-        tests/unit/e820_check.h "$0" -newer "$BIN" 2>/dev/null)" ]; then
-    if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-            -fno-sanitize-recover=undefined -Iinclude -Iarch/x86_64/include -Itests/unit \
-            -DMINNOW_HOST_TEST -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-            $SRCS -o "$BIN" 2>"$OUT/build.log"; then
-        result "FAIL build failed, see $OUT/build.log"
-        exit 1
-    fi
-fi
 
-# Seeds: the maps the unit tests know, in the target's input format.
-SEEDS=$OUT/seeds-e820
-mkdir -p "$SEEDS"
-python3 - "$SEEDS" <<'EOF' || { result "FAIL could not write seeds"; exit 1; }
+# Per target: its sources, the headers it depends on, include dirs and the
+# longest input; NAME_seeds DIR writes its seeds.
+e820_srcs="tests/fuzz/fuzz_e820.c mm/e820.c mm/e820_plan.c tests/unit/e820_check.c"
+e820_deps="include/minnow/e820.h include/minnow/e820_plan.h tests/unit/e820_check.h"
+e820_incs="-Iinclude -Iarch/x86_64/include -Itests/unit"
+e820_max_len=12000
+blkfront_srcs="tests/fuzz/fuzz_blkfront.c drivers/blk/blkfront_rsp.c"
+blkfront_deps="drivers/blk/blkfront_priv.h include/minnow/blkfront.h"
+blkfront_incs="-Iinclude -Iarch/x86_64/include -Idrivers/blk"
+blkfront_max_len=4096
+
+# The maps the unit tests know, in the target's input format.
+e820_seeds() {
+python3 - "$1" <<'EOF'
 import struct, sys, os
 d = sys.argv[1]
 def header(mode, nr_pages, limit, keep=()):
@@ -89,31 +87,99 @@ for name, blob in seeds.items():
     with open(os.path.join(d, name), 'wb') as f:
         f.write(blob)
 EOF
+}
 
-if [ -n "$TIME" ]; then
-    CORPUS=$OUT/corpus-e820
-    mkdir -p "$CORPUS"
-    LIMIT_ARGS="-max_total_time=$TIME"
-else
-    CORPUS=$(mktemp -d "$OUT/corpus-run.XXXXXX")
-    LIMIT_ARGS="-runs=$RUNS -seed=1"
-fi
+# Command scripts (tests/fuzz/fuzz_blkfront.c has the codes): an honest
+# exchange, and one of each kind of violation.
+blkfront_seeds() {
+python3 - "$1" <<'EOF'
+import os, sys
+d = sys.argv[1]
+issue = lambda op, slot: bytes([0, op, slot])
+answer = lambda i, st: bytes([2, i, st])
+def anyrsp(at, rid, op, status=0, raw=False):
+    if raw:
+        return bytes([3, at, 1]) + rid.to_bytes(8, 'little') + bytes([op]) + status.to_bytes(2, 'little')
+    return bytes([3, at, 0, rid, op]) + status.to_bytes(2, 'little')
+publish = lambda delta: bytes([4, (delta * 16) & 0xff])
+take, reap = bytes([5]), lambda s: bytes([6, s])
+honest = b''.join(issue(i % 4, i) + issue(0, i + 1) + answer(1, 1) + answer(0, 0) + take +
+                  reap(i) + reap(i + 1) + bytes([7, 0, 7, 0]) for i in range(12))
+seeds = {
+    'honest': honest,
+    'id-out-of-range': issue(0, 0) + anyrsp(0, 32, 0) + publish(0) + take,
+    'id-huge': issue(0, 0) + anyrsp(0, 1 << 63, 0, raw=True) + publish(0) + take,
+    'id-not-busy': issue(0, 0) + anyrsp(0, 5, 0) + publish(0) + take,
+    'duplicate': issue(0, 0) + issue(1, 1) + answer(0, 0) + anyrsp(0, 0, 0) + publish(0) + take,
+    'wrong-op': issue(1, 0) + anyrsp(0, 0, 0) + publish(0) + take,
+    'runaway-prod': issue(0, 0) + bytes([4, 0xff, 5, 0, 0, 0]) + take + reap(0) + bytes([7, 0]),
+    'prod-behind': issue(0, 0) + answer(0, 0) + take + publish(-3) + take,
+    'backend-closes': issue(0, 0) + issue(1, 1) + bytes([7, 1]) + answer(0, 0) + take +
+                      answer(0, 0) + take + bytes([7, 0]) + take + reap(0) + reap(1) + bytes([7, 0]),
+    'full-ring': b''.join(issue(i % 2, i) for i in range(33)) +
+                 b''.join(answer(0, 1) for _ in range(32)) + take,
+}
+for name, blob in seeds.items():
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(blob)
+EOF
+}
 
-LOG=$OUT/fuzz_e820.log
-start=$(date +%s)
-# shellcheck disable=SC2086
-"$BIN" $LIMIT_ARGS -max_len=12000 -artifact_prefix="$OUT/" -print_final_stats=1 \
-    "$CORPUS" "$SEEDS" >"$LOG" 2>&1
-rc=$?
-secs=$(( $(date +%s) - start ))
-[ -z "$TIME" ] && rm -rf "$CORPUS"
+# run_target NAME: build if stale, seed, run; prints its FUZZ line, 0 on PASS.
+run_target() {
+    local name=$1 bin=$OUT/fuzz_$1 log=$OUT/fuzz_$1.log seeds=$OUT/seeds-$1
+    local srcs deps incs max_len corpus limit start rc secs execs rate crash why
+    eval "srcs=\$${name}_srcs deps=\$${name}_deps incs=\$${name}_incs max_len=\$${name}_max_len"
+    result() { echo "FUZZ $name: $*"; }
 
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
-if [ $rc -eq 0 ]; then
-    result "PASS ${execs:-?} executions in ${secs}s, no invariant violated (log $LOG)"
-    exit 0
-fi
-crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$LOG" | tail -1)
-why=$(grep -m1 -E "invariant violated|ERROR: (AddressSanitizer|libFuzzer)|runtime error" "$LOG")
-result "FAIL rc=$rc ${why:-see $LOG}${crash:+ (input: $crash)}"
-exit 1
+    if [ -z "$CLANG" ]; then
+        result "FAIL clang not found (apt-get install clang-14 libclang-rt-14-dev)"
+        return 1
+    fi
+    # Rebuild only when a source or header changed.
+    # shellcheck disable=SC2086
+    if [ ! -x "$bin" ] || [ -n "$(find $srcs $deps "$0" -newer "$bin" 2>/dev/null)" ]; then
+        if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined $incs \
+                -DMINNOW_HOST_TEST -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
+                $srcs -o "$bin" 2>"$OUT/build-$name.log"; then
+            result "FAIL build failed, see $OUT/build-$name.log"
+            return 1
+        fi
+    fi
+    mkdir -p "$seeds"
+    "${name}_seeds" "$seeds" || { result "FAIL could not write seeds"; return 1; }
+
+    if [ -n "$TIME" ]; then
+        corpus=$OUT/corpus-$name
+        mkdir -p "$corpus"
+        limit="-max_total_time=$TIME"
+    else
+        corpus=$(mktemp -d "$OUT/corpus-run.XXXXXX")
+        limit="-runs=$RUNS -seed=1"
+    fi
+    start=$(date +%s%N)
+    # shellcheck disable=SC2086
+    "$bin" $limit -max_len="$max_len" -artifact_prefix="$OUT/" -print_final_stats=1 \
+        "$corpus" "$seeds" >"$log" 2>&1
+    rc=$?
+    secs=$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN { printf "%.1f", ns / 1e9 }')
+    [ -z "$TIME" ] && rm -rf "$corpus"
+
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    if [ $rc -eq 0 ]; then
+        rate=$(awk -v n="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+        result "PASS ${execs:-?} executions in ${secs}s (${rate}/s), no invariant violated (log $log)"
+        return 0
+    fi
+    crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+    why=$(grep -m1 -E "invariant violated|ERROR: (AddressSanitizer|libFuzzer)|runtime error" "$log")
+    result "FAIL rc=$rc ${why:-see $log}${crash:+ (input: $crash)}"
+    return 1
+}
+
+status=0
+for t in "${TARGETS[@]}"; do
+    run_target "$t" || status=1
+done
+exit $status

@@ -35,6 +35,20 @@ void blkfront_get_stats(const struct blkfront_dev *dev, struct blkfront_stats *o
     *out = dev->stats;
 }
 
+const char *blk_state_name(enum blk_state state)
+{
+    switch (state) {
+    case BLK_CONNECTING: return "connecting";
+    case BLK_CONNECTED:  return "connected";
+    case BLK_SUSPENDED:  return "suspended";
+    case BLK_BROKEN:     return "broken";
+    case BLK_CLOSING:    return "closing";
+    case BLK_GONE:       return "gone";
+    case BLK_CLOSED:     return "closed";
+    }
+    return "?";
+}
+
 /* ---- probe, open, close ------------------------------------------------- */
 
 static struct blkfront_dev *find_device(const char *id)
@@ -67,7 +81,6 @@ static int probe(const char *id, struct blkfront_dev **out)
         free(dev);
         return rc;
     }
-    blk_register_suspend_hooks();
     dev->next = blk_devices;
     blk_devices = dev;
     *out = dev;
@@ -83,8 +96,9 @@ int blkfront_open(const char *id, struct blkfront_dev **out)
     wait_event(&probe_wq, !probing);
     struct blkfront_dev *dev = find_device(id);
     if (dev) {
-        if (dev->state == BLK_BROKEN) {
-            printk("blkfront: %s is broken: close it before opening it again\n", dev->name);
+        if (dev->state == BLK_BROKEN || dev->state == BLK_GONE) {
+            printk("blkfront: %s is %s: close it before opening it again\n", dev->name,
+                   dev->state == BLK_BROKEN ? "broken" : "closed by the backend");
             return -EIO;
         }
         *out = dev;
@@ -157,11 +171,12 @@ int blkfront_close(struct blkfront_dev *dev)
                dev->slots_busy);
         return -EBUSY;
     }
-    /* A reconnect thread may still be at work after a restore. */
-    wait_event(&dev->wq, dev->state != BLK_CONNECTING);
+    /* A reconnect thread, or the backend's own close, may still be at work. */
+    wait_event(&dev->wq, dev->state != BLK_CONNECTING && dev->state != BLK_CLOSING);
+    bool backend_closed = dev->state == BLK_GONE;
     dev->state = BLK_CLOSED;
     blk_wake(dev);
-    rc = blk_detach(dev);
+    rc = blk_detach(dev, !backend_closed);
     for (struct blkfront_dev **p = &blk_devices; *p; p = &(*p)->next)
         if (*p == dev) {
             *p = dev->next;
@@ -179,9 +194,9 @@ int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool wr
 {
     if (!dev)
         return -ENODEV;
-    if (blk_dead(dev)) {
+    if (blk_dead(dev) || dev->state == BLK_CLOSING) {
         printk("blkfront: %s: I/O on a %s device refused\n", dev->name,
-               dev->state == BLK_BROKEN ? "broken" : "closed");
+               blk_state_name(dev->state));
         return -ENODEV;
     }
     if (nr == 0) {
@@ -224,9 +239,7 @@ int blkfront_write(struct blkfront_dev *dev, uint64_t sector, uint32_t nr_sector
 
 int blkfront_flush(struct blkfront_dev *dev)
 {
-    if (!dev)
-        return -ENODEV;
-    if (blk_dead(dev))
+    if (!dev || blk_dead(dev) || dev->state == BLK_CLOSING)
         return -ENODEV;
     if (dev->info.flush)
         return blk_transfer(dev, BLKIF_OP_FLUSH_DISKCACHE, 0, 0, NULL);

@@ -4,18 +4,22 @@
  *   blkfront_xs.c         the xenbus half: handshake, close, suspend/resume
  *                         (its functions are in blkfront_xs.h)
  *   blkfront_ring.c       the ring: requests on, responses off
+ *   blkfront_rsp.c        the backend's responses judged (pure, host-fuzzed)
+ *   blkfront_grants.c     ending grants the backend may still hold
  *   blkfront_testhooks.c  what only the in-guest tests call
  *
  *   struct blkfront_dev
  *   +--------------------------------------------+
  *   | xb: nodename, backend path, backend state  |
  *   | state: CONNECTING/CONNECTED/SUSPENDED/...  |
+ *   | backend_watch: <backend>/state, for unplug |
  *   | ring (front half) ---> shared page (pfn)   |  granted: ring_ref
  *   | port (event channel to the backend)        |
  *   | slot[32]: one per request id               |
  *   |   busy      id handed out to a caller      |
  *   |   answered  response consumed, not reaped  |
  *   |   gref[], frame[]  grants + bounce frames  |
+ *   |   deferred  frames the backend still held  |
  *   | wq: callers waiting for answers/slots/state|
  *   +--------------------------------------------+
  *
@@ -54,6 +58,8 @@ enum blk_state {
     BLK_CONNECTED,      /* I/O flows */
     BLK_SUSPENDED,      /* suspend hook ran: no new requests until resumed */
     BLK_BROKEN,         /* backend broke the protocol or the reconnect failed */
+    BLK_CLOSING,        /* the backend is closing (hot-unplug): the ring drains */
+    BLK_GONE,           /* the backend closed it: only blkfront_close is left */
     BLK_CLOSED,
 };
 
@@ -66,7 +72,7 @@ struct blk_slot {
     uint32_t nr_sectors;
     grant_ref_t gref[BLK_MAX_SEGS];
     bool granted[BLK_MAX_SEGS];
-    uint16_t leaked;                    /* bit i: frame[i] still mapped by the backend */
+    uint16_t deferred;                  /* bit i: frame[i] is on the deferred list */
     xen_pfn_t frame[BLK_MAX_SEGS];      /* bounce frames, BLK_NO_FRAME if none */
 };
 
@@ -83,6 +89,8 @@ struct blkfront_dev {
     bool ring_granted;
     evtchn_port_t port;
     bool port_bound;
+    char backend_watch[144];            /* <backend>/state while watched, else "" */
+    bool backend_stale;                 /* restored: xb still names the old backend */
 
     struct blkfront_info info;
     struct blkfront_stats stats;
@@ -98,14 +106,49 @@ extern struct blkfront_dev *blk_devices;
 
 static inline bool blk_dead(const struct blkfront_dev *dev)
 {
-    return dev->state == BLK_BROKEN || dev->state == BLK_CLOSED;
+    return dev->state == BLK_BROKEN || dev->state == BLK_GONE || dev->state == BLK_CLOSED;
 }
 
+/* blkfront.c: "connected", "broken", ... (for messages). */
+const char *blk_state_name(enum blk_state state);
 /* blkfront.c: refuse what the device cannot do (range_check: that too). */
 int blk_check_io(struct blkfront_dev *dev, uint64_t sector, uint32_t nr, bool write,
                  bool range_check);
 
+/*
+ * blkfront_rsp.c: take every response the backend published off the ring,
+ * each checked against the slot it names (see the rules above), and mark
+ * those slots answered.  Touches only dev's ring, slots and counters: no
+ * hypercall, no wake-up, so the host fuzzer (tests/fuzz/fuzz_blkfront.c)
+ * runs this very code.  The caller ends the answered slots' grants, and
+ * marks the device broken when `violation` is set.
+ */
+struct blk_taken {
+    uint32_t answered;                  /* bit id: slot id answered by this call */
+    bool violation;                     /* the backend broke the protocol: why */
+    char why[128];
+};
+void blk_take_responses(struct blkfront_dev *dev, struct blk_taken *out);
+
+/*
+ * blkfront_grants.c: end a grant of ours.  0: ended, the caller keeps the
+ * frame.  -EBUSY: the backend still maps it (said why), so the ref and
+ * the frame went on the deferred list, which frees them once the backend
+ * lets go; the caller must not touch the frame again.
+ */
+int blk_end_grant(struct blkfront_dev *dev, grant_ref_t ref, xen_pfn_t frame);
+/* After a restore no backend holds anything: drop the list, free its frames. */
+void blk_forget_deferred(void);
+unsigned int blk_deferred_count(void);
+
 /* blkfront_ring.c */
+/*
+ * Tests only (blkfront_testhooks.c sets it; NULL otherwise): sees each
+ * bounce page right after it is granted, before its request is on the
+ * ring (blkfront_test_spy_grants has the arguments).
+ */
+extern void (*blk_grant_spy)(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                             uint32_t data_bytes);
 void blk_event(evtchn_port_t port, void *data);
 void blk_ring_init(struct blkfront_dev *dev);
 bool blk_poll(struct blkfront_dev *dev);

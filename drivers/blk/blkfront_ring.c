@@ -15,11 +15,11 @@
  * and marks their slots answered, and each caller reaps its own: copies
  * read data out of the bounce frames, checks the status, frees the slot.
  *
- * What the backend writes is read once (responses are copied before use)
- * and checked: an rsp_prod beyond the requests issued, an id that is not
- * in flight, or an operation that does not match the request breaks the
- * device: every waiter gets -EIO, nothing is trusted any more, and
- * blkfront_close() can still tear it down.
+ * What the backend writes is read once and checked (blkfront_rsp.c): an
+ * rsp_prod beyond the requests issued, an id that is not in flight, or an
+ * operation that does not match the request breaks the device: every
+ * waiter gets -EIO, nothing is trusted any more, and blkfront_close() can
+ * still tear it down.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,6 +51,9 @@ static const char *status_name(int16_t status)
     }
 }
 
+void (*blk_grant_spy)(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                      uint32_t data_bytes);
+
 void blk_wake(struct blkfront_dev *dev)
 {
     waitq_wake_all(&dev->wq);
@@ -79,7 +82,7 @@ void blk_ring_init(struct blkfront_dev *dev)
 
 static void mark_broken(struct blkfront_dev *dev, const char *why)
 {
-    if (dev->state == BLK_BROKEN)
+    if (blk_dead(dev))
         return;
     printk("blkfront: %s: %s; device marked broken, its I/O fails with -EIO\n",
            dev->name, why);
@@ -88,23 +91,24 @@ static void mark_broken(struct blkfront_dev *dev, const char *why)
 }
 
 /*
- * Take back the grants of a slot.  A page the backend still maps (it
- * answered but did not unmap, or never answered) must never be reused:
- * such a frame is leaked, on purpose and counted.
+ * Take back the grants of a slot.  A page the backend still maps after
+ * answering (or, abandoned, never answered) goes to the deferred list
+ * (blkfront_grants.c) and is never reused before it lets go; a backend
+ * that keeps pages it answered for is not to be trusted: the device
+ * breaks, and the request fails.
  */
 static void release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
 {
     for (unsigned i = 0; i < s->nr_segs; i++) {
         if (!s->granted[i])
             continue;
-        int rc = gnttab_end_access(s->gref[i]);
         s->granted[i] = false;
-        if (rc) {
-            printk("blkfront: %s: grant %u of frame %#lx still in use by the backend "
-                   "(rc=%d): the frame is leaked\n", dev->name, s->gref[i],
-                   (unsigned long)s->frame[i], rc);
-            s->leaked |= 1u << i;
-            dev->stats.leaked_frames++;
+        int rc = blk_end_grant(dev, s->gref[i], s->frame[i]);
+        if (rc == -EBUSY) {
+            s->deferred |= 1u << i;
+            mark_broken(dev, "the backend still maps a page of a request it answered");
+        } else if (rc) {
+            printk("blkfront: %s: ending grant %u failed: rc=%d\n", dev->name, s->gref[i], rc);
         }
     }
 }
@@ -112,67 +116,27 @@ static void release_slot_grants(struct blkfront_dev *dev, struct blk_slot *s)
 static void free_slot(struct blkfront_dev *dev, struct blk_slot *s)
 {
     for (unsigned i = 0; i < s->nr_segs; i++)
-        if (s->frame[i] != BLK_NO_FRAME && !(s->leaked & (1u << i)))
+        if (s->frame[i] != BLK_NO_FRAME && !(s->deferred & (1u << i)))
             frame_free(s->frame[i]);
     memset(s, 0, sizeof(*s));
     dev->slots_busy--;
     blk_wake(dev);              /* someone may be waiting for a slot */
 }
 
-/* Consume every response on the ring; true if there was any. */
+/* Take every response off the ring (blkfront_rsp.c); true if there was any. */
 bool blk_poll(struct blkfront_dev *dev)
 {
-    char why[128];
-    bool any = false;
-    int more;
+    struct blk_taken taken;
 
-    if ((dev->state != BLK_CONNECTED && dev->state != BLK_SUSPENDED) ||
-        dev->ring_pfn == BLK_NO_FRAME)
-        return false;
-    do {
-        RING_IDX prod = __atomic_load_n(&dev->ring.sring->rsp_prod, __ATOMIC_ACQUIRE);
-
-        /* Responses can only answer requests we issued. */
-        if ((RING_IDX)(prod - dev->ring.rsp_cons) >
-            (RING_IDX)(dev->ring.req_prod_pvt - dev->ring.rsp_cons)) {
-            snprintf(why, sizeof(why), "backend's rsp_prod %u is beyond the %u requests "
-                     "issued (rsp_cons %u)", prod, dev->ring.req_prod_pvt, dev->ring.rsp_cons);
-            mark_broken(dev, why);
-            return any;
-        }
-        while (dev->ring.rsp_cons != prod) {
-            /* One copy: the backend could change the slot under us. */
-            blkif_response_t rsp = *RING_GET_RESPONSE(&dev->ring, dev->ring.rsp_cons);
-            struct blk_slot *s;
-
-            dev->ring.rsp_cons++;
-            dev->stats.responses++;
-            if (rsp.id >= BLK_RING_SLOTS || !(s = &dev->slot[rsp.id])->busy || s->answered) {
-                snprintf(why, sizeof(why), "response id %lu is not a request in flight",
-                         (unsigned long)rsp.id);
-                mark_broken(dev, why);
-                return any;
-            }
-            if (rsp.operation != s->op) {
-                snprintf(why, sizeof(why), "response to id %lu says operation %u, the "
-                         "request was %u (%s)", (unsigned long)rsp.id, rsp.operation, s->op,
-                         op_name(s->op));
-                mark_broken(dev, why);
-                return any;
-            }
-            s->status = rsp.status;
-            s->answered = true;
-            dev->inflight--;
-            if (rsp.status != BLKIF_RSP_OKAY)
-                dev->stats.errors++;
-            release_slot_grants(dev, s);
-            any = true;
-        }
-        RING_FINAL_CHECK_FOR_RESPONSES(&dev->ring, more);
-    } while (more);
-    if (any)
+    blk_take_responses(dev, &taken);
+    for (unsigned id = 0; id < BLK_RING_SLOTS; id++)
+        if (taken.answered & (1u << id))
+            release_slot_grants(dev, &dev->slot[id]);
+    if (taken.violation)
+        mark_broken(dev, taken.why);
+    if (taken.answered)
         blk_wake(dev);
-    return any;
+    return taken.answered != 0;
 }
 
 static bool can_queue(const struct blkfront_dev *dev)
@@ -227,9 +191,16 @@ static int queue_request(struct blkfront_dev *dev, uint8_t op, uint64_t sector, 
             printk("blkfront: %s: no frame for a bounce page: rc=%d\n", dev->name, rc);
             break;
         }
-        if (op == BLKIF_OP_WRITE)
-            memcpy(pfn_to_virt(s->frame[i]), src + (size_t)first * BLKFRONT_SECTOR_SIZE,
-                   (size_t)n * BLKFRONT_SECTOR_SIZE);
+        uint8_t *page = pfn_to_virt(s->frame[i]);
+        uint32_t data = op == BLKIF_OP_WRITE ? n * BLKFRONT_SECTOR_SIZE : 0;
+
+        /*
+         * The backend can map the whole page, and a recycled frame holds
+         * whatever minnow last kept there: only our data and zeroes may
+         * be on it (XSA-403).  A read's page is all zeroes.
+         */
+        memcpy(page, src + (size_t)first * BLKFRONT_SECTOR_SIZE, data);
+        memset(page + data, 0, BLK_PAGE_SIZE - data);
         /* The backend only reads what we write, and writes what we read. */
         rc = gnttab_grant_access(dev->xb.otherend_id, s->frame[i], op == BLKIF_OP_WRITE,
                                  &s->gref[i]);
@@ -238,6 +209,8 @@ static int queue_request(struct blkfront_dev *dev, uint8_t op, uint64_t sector, 
             break;
         }
         s->granted[i] = true;
+        if (blk_grant_spy)
+            blk_grant_spy(op, s->gref[i], s->frame[i], page, data);
         req.seg[i].gref = s->gref[i];
         req.seg[i].first_sect = 0;
         req.seg[i].last_sect = n - 1;
@@ -369,11 +342,13 @@ static int outcome(const struct transfer *t, struct blk_slot *s, uint32_t offset
     struct blkfront_dev *dev = t->dev;
 
     if (!s->answered) {
-        /* Abandoned: the backend may still hold it (leaked if so). */
+        /* Abandoned: the backend may still hold it (deferred if so). */
         release_slot_grants(dev, s);
         dev->inflight--;
         return -EIO;
     }
+    if (s->deferred)
+        return -EIO;            /* the backend could still write the pages: no data */
     if (s->status != BLKIF_RSP_OKAY) {
         printk("blkfront: %s: %s of %u sectors at sector %lu: backend answered %s (%d)\n",
                dev->name, op_name(t->op), s->nr_sectors, (unsigned long)(t->sector + offset),
@@ -428,7 +403,7 @@ int blk_transfer(struct blkfront_dev *dev, uint8_t op, uint64_t sector, uint32_t
             wait_for_room(&t);
         reap_answered(&t);
         if (blk_dead(dev) && !t.rc)
-            t.rc = -EIO;
+            t.rc = dev->state == BLK_GONE ? -ENODEV : -EIO;
     }
     /*
      * With one vCPU, kicking the backend often lets dom0 answer before we

@@ -5,7 +5,7 @@
  */
 #include <errno.h>
 #include <minnow/blkfront_testhooks.h>
-#include "blkfront_priv.h"
+#include "blkfront_xs.h"
 
 int blkfront_test_read_unchecked(struct blkfront_dev *dev, uint64_t sector,
                                  uint32_t nr_sectors, void *buf)
@@ -34,4 +34,24 @@ int blkfront_test_inject_response(struct blkfront_dev *dev, uint64_t id, bool bo
 bool blkfront_is_broken(const struct blkfront_dev *dev)
 {
     return dev && dev->state == BLK_BROKEN;
+}
+
+const char *blkfront_test_state(const struct blkfront_dev *dev)
+{
+    return blk_state_name(dev->state);
+}
+
+void blkfront_test_spy_grants(blkfront_grant_spy_fn *fn)
+{
+    blk_grant_spy = fn;
+}
+
+unsigned int blkfront_test_deferred_grants(void)
+{
+    return blk_deferred_count();
+}
+
+unsigned int blkfront_test_handshakes(void)
+{
+    return blk_handshakes();
 }

@@ -18,6 +18,10 @@
  *   state = Closed            ---------->   unmaps the ring
  *                             <----------   state = Closed
  *   grant ended, page freed, channel closed
+ *
+ * The backend may close first (xl block-detach): our own watch on its
+ * state sees Closing, the ring drains, we say Closed and the device is
+ * gone; blkfront_close() then only lets go of it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,8 +35,33 @@
 #include "blkfront_xs.h"
 
 #define BLK_HANDSHAKE_TIMEOUT_NS  (20 * NSEC_PER_SEC)
-#define BLK_SUSPEND_DRAIN_NS      (10 * NSEC_PER_SEC)
+#define BLK_DRAIN_NS              (10 * NSEC_PER_SEC)
 #define BLK_XS_TRIES              10
+
+/*
+ * A handshake reads the backend's path and grants the ring: none may span
+ * a save, or it would go on with the old domain's backend, grant and
+ * channel.  Suspend refuses while one runs and holds new ones back.
+ */
+static unsigned int handshakes;
+static bool suspending;
+static struct waitq suspend_wq = WAITQ_INIT;
+
+static void handshake_begin(void)
+{
+    wait_event(&suspend_wq, !suspending);
+    handshakes++;
+}
+
+static void handshake_end(void)
+{
+    handshakes--;
+}
+
+unsigned int blk_handshakes(void)
+{
+    return handshakes;
+}
 
 /* ---- reading what the backend published ---------------------------------- */
 
@@ -141,30 +170,110 @@ static int write_ring_nodes(xs_tx_t tx, void *arg)
     return xs_write(tx, path, XEN_IO_PROTO_ABI_NATIVE);
 }
 
-/*
- * Undo the ring and the channel.  restored: the domain was restored, so
- * the old grant table and channels are already gone (nothing to end).
- */
-static void blk_teardown(struct blkfront_dev *dev, bool restored)
+/* Undo the ring and the channel (what is not ours any more is not touched). */
+static void blk_teardown(struct blkfront_dev *dev)
 {
-    if (dev->port_bound && !restored)
+    if (dev->port_bound)
         evtchn_close(dev->port);
     dev->port_bound = false;
-    if (dev->ring_granted && !restored) {
-        int rc = gnttab_end_access(dev->ring_ref);
-        if (rc) {
-            printk("blkfront: %s: the backend still maps the ring (grant %u, rc=%d): its "
-                   "frame %#lx is leaked\n", dev->name, dev->ring_ref, rc,
-                   (unsigned long)dev->ring_pfn);
-            dev->stats.leaked_frames++;
-            dev->ring_pfn = BLK_NO_FRAME;
-        }
-    }
+    if (dev->ring_granted && blk_end_grant(dev, dev->ring_ref, dev->ring_pfn) == -EBUSY)
+        dev->ring_pfn = BLK_NO_FRAME;           /* the deferred list frees it */
     dev->ring_granted = false;
-    if (dev->ring_pfn != BLK_NO_FRAME && !restored) {
+    if (dev->ring_pfn != BLK_NO_FRAME) {
         frame_free(dev->ring_pfn);
         dev->ring_pfn = BLK_NO_FRAME;
     }
+}
+
+/*
+ * After a restore the grant table and every event channel are new: the
+ * ring's grant, the channel and the slots' grants went with the old
+ * domain, and no backend maps our pages any more.  Ending or closing them
+ * now would hit whoever holds those numbers in the new domain, so they are
+ * forgotten.  The ring frame stays ours.
+ */
+static void forget_old_domain(struct blkfront_dev *dev)
+{
+    dev->port_bound = false;
+    dev->ring_granted = false;
+    for (unsigned i = 0; i < BLK_RING_SLOTS; i++)
+        memset(dev->slot[i].granted, 0, sizeof(dev->slot[i].granted));
+    dev->backend_stale = true;
+}
+
+/* ---- the backend closing on its own ----------------------------------------- */
+
+static struct blkfront_dev *device_watching(const char *path)
+{
+    for (struct blkfront_dev *d = blk_devices; d; d = d->next)
+        if (d->backend_watch[0] && strcmp(d->backend_watch, path) == 0)
+            return d;
+    return NULL;
+}
+
+/*
+ * The toolstack detaching the disk (xl block-detach), or the backend
+ * going away: no new request, let the ring drain, say Closed so the
+ * backend can let go, free our side.  Runs in the xenstore watch thread,
+ * so it waits for no watch: blkback unmaps the ring after our Closed,
+ * and a grant it still holds then is ended later (blkfront_grants.c).
+ */
+static void backend_closed_device(struct blkfront_dev *dev, XenbusState seen)
+{
+    unsigned int at_start = dev->inflight;
+    bool drained = true;
+
+    if (dev->state == BLK_CONNECTED) {
+        dev->state = BLK_CLOSING;
+        blk_wake(dev);
+        drained = wait_event_timeout(&dev->wq, (blk_poll(dev), !dev->inflight ||
+                                                 dev->state != BLK_CLOSING),
+                                     BLK_DRAIN_NS);
+    }
+    xenbus_switch_state(&dev->xb, XenbusStateClosed);
+    blk_teardown(dev);
+    dev->state = BLK_GONE;
+    blk_wake(dev);
+    printk("blkfront: %s: the backend is %s: %u requests were in flight, %s; closed, the "
+           "device is gone\n", dev->name, xenbus_state_name(seen), at_start,
+           drained ? "all answered" : "the rest abandoned after 10 s");
+}
+
+static void backend_state_changed(const char *path, void *unused)
+{
+    struct blkfront_dev *dev = device_watching(path);
+    uint64_t state;
+
+    if (!dev || (dev->state != BLK_CONNECTED && dev->state != BLK_BROKEN))
+        return;
+    int rc = xs_read_u64(XS_NO_TX, path, &state);
+    if (rc == -ENOENT)
+        state = XenbusStateClosed;              /* the backend was removed */
+    else if (rc)
+        return;
+    if (state == XenbusStateClosing || state == XenbusStateClosed)
+        backend_closed_device(dev, state);
+}
+
+static void watch_backend(struct blkfront_dev *dev)
+{
+    if (dev->backend_watch[0])
+        return;
+    snprintf(dev->backend_watch, sizeof(dev->backend_watch), "%s/state", dev->xb.otherend);
+    int rc = xs_watch(dev->backend_watch, backend_state_changed, NULL);
+    if (rc) {
+        printk("blkfront: %s: cannot watch %s: rc=%d; a detach will not be noticed\n",
+               dev->name, dev->backend_watch, rc);
+        dev->backend_watch[0] = '\0';
+    }
+}
+
+static void unwatch_backend(struct blkfront_dev *dev)
+{
+    if (!dev->backend_watch[0])
+        return;
+    xs_unwatch(dev->backend_watch, backend_state_changed, NULL);
+    dev->backend_watch[0] = '\0';
 }
 
 static int wait_backend(struct blkfront_dev *dev, XenbusState want, uint32_t fail_mask)
@@ -233,6 +342,7 @@ static int blk_connect(struct blkfront_dev *dev)
     if ((rc = xenbus_switch_state(&dev->xb, XenbusStateConnected)))
         goto fail;
     dev->state = BLK_CONNECTED;
+    watch_backend(dev);
     printk("blkfront: %s: connected to %s: %lu sectors (%lu MiB), sector-size %u, "
            "physical %u, info %#x%s, flush %s, barrier %s, ring-ref %u, event-channel %u\n",
            dev->name, dev->xb.otherend, (unsigned long)info.sectors,
@@ -243,7 +353,7 @@ static int blk_connect(struct blkfront_dev *dev)
     return 0;
 
 fail:
-    blk_teardown(dev, false);
+    blk_teardown(dev);
     xenbus_switch_state(&dev->xb, XenbusStateClosed);
     dev->state = BLK_BROKEN;
     blk_wake(dev);
@@ -253,15 +363,24 @@ fail:
 /* ---- suspend and resume ------------------------------------------------- */
 
 /*
- * Suspend: no new request is queued, and the hook waits until every
- * request on the ring is answered (callers reap their answers later, even
- * after a restore).  Nothing on the ring then refers to the old backend.
+ * Suspend: no handshake may be under way (refused: it would go on with
+ * the old domain's backend after a restore); no new request is queued,
+ * and the hook waits until every request on the ring is answered
+ * (callers reap their answers later, even after a restore).  Nothing on
+ * the ring then refers to the old backend.
  */
 static int blk_suspend(void)
 {
-    stime_t start = monotonic_ns(), deadline = start + BLK_SUSPEND_DRAIN_NS;
-    unsigned int busy, at_start = 0;
+    stime_t start = monotonic_ns(), deadline = start + BLK_DRAIN_NS;
+    unsigned int busy, at_start = 0, connecting = handshakes;
 
+    for (struct blkfront_dev *d = blk_devices; d; d = d->next)
+        connecting += d->state == BLK_CONNECTING;
+    if (connecting) {
+        printk("blkfront: a device is in its handshake with the backend: suspend refused\n");
+        return -EBUSY;
+    }
+    suspending = true;
     for (struct blkfront_dev *d = blk_devices; d; d = d->next)
         if (d->state == BLK_CONNECTED) {
             d->state = BLK_SUSPENDED;
@@ -289,7 +408,22 @@ static int blk_suspend(void)
             d->state = BLK_CONNECTED;
             blk_wake(d);
         }
+    suspending = false;
+    waitq_wake_all(&suspend_wq);
     return -EBUSY;
+}
+
+/* Read the backend's path again (it names our new domid after a restore). */
+static int refresh_backend(struct blkfront_dev *dev)
+{
+    unwatch_backend(dev);
+    xenbus_device_release(&dev->xb);
+    int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
+    if (rc)
+        printk("blkfront: %s: cannot find the backend again: rc=%d\n", dev->name, rc);
+    else
+        dev->backend_stale = false;
+    return rc;
 }
 
 /* After a restore: a new backend (new domid in its path), a new handshake. */
@@ -297,10 +431,11 @@ static void reconnect_thread(void *arg)
 {
     struct blkfront_dev *dev = arg;
 
-    xenbus_device_release(&dev->xb);
-    int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
+    handshake_begin();
+    int rc = refresh_backend(dev);
     if (rc == 0)
         rc = blk_connect(dev);
+    handshake_end();
     if (rc) {
         printk("blkfront: %s: reconnect after restore failed: rc=%d\n", dev->name, rc);
         dev->state = BLK_BROKEN;
@@ -311,23 +446,34 @@ static void reconnect_thread(void *arg)
            dev->stats.reconnects);
 }
 
+/*
+ * Restored: every device still open forgets what it held in the old
+ * domain, whatever its state; suspended ones connect again, broken ones
+ * stay broken (blkfront_close finds the new backend), gone ones stay gone.
+ */
 static void blk_resume(bool cancelled)
 {
+    suspending = false;
+    waitq_wake_all(&suspend_wq);
+    if (!cancelled)
+        blk_forget_deferred();
     for (struct blkfront_dev *d = blk_devices; d; d = d->next) {
-        if (d->state != BLK_SUSPENDED)
-            continue;
         if (cancelled) {
             /* Same domain, same backend, same ring: carry on. */
-            d->state = BLK_CONNECTED;
-            blk_wake(d);
+            if (d->state == BLK_SUSPENDED) {
+                d->state = BLK_CONNECTED;
+                blk_wake(d);
+            }
             continue;
         }
+        forget_old_domain(d);
+        if (d->state != BLK_SUSPENDED)
+            continue;
         /*
-         * The grant table and every channel are new; the ring frame is
-         * ours and gets reused.  The handshake needs xenstore watches, so
-         * it runs in its own thread, not in the (watch) thread we are in.
+         * The ring frame is ours and gets reused.  The handshake needs
+         * xenstore watches, so it runs in its own thread, not in the
+         * (watch) thread we are in.
          */
-        blk_teardown(d, true);
         d->state = BLK_CONNECTING;
         d->stats.reconnects++;
         if (!thread_create("blkfront-reconnect", reconnect_thread, d)) {
@@ -344,7 +490,8 @@ static struct suspend_hooks blkfront_hooks = {
     .resume = blk_resume,
 };
 
-void blk_register_suspend_hooks(void)
+/* Suspend and resume cover every device; registered with the first probe. */
+static void register_suspend_hooks(void)
 {
     static bool registered;
 
@@ -358,38 +505,41 @@ void blk_register_suspend_hooks(void)
 
 int blk_attach(struct blkfront_dev *dev)
 {
+    register_suspend_hooks();
+    handshake_begin();
     int rc = xenbus_device_init(&dev->xb, "vbd", dev->id);
-
     if (rc) {
         printk("blkfront: %s: xenbus device init failed: rc=%d\n", dev->name, rc);
-        return rc;
-    }
-    rc = blk_connect(dev);
-    if (rc)
+    } else if ((rc = blk_connect(dev))) {
+        unwatch_backend(dev);
         xenbus_device_release(&dev->xb);
+    }
+    handshake_end();
     return rc;
 }
 
-int blk_detach(struct blkfront_dev *dev)
+int blk_detach(struct blkfront_dev *dev, bool handshake)
 {
-    /* blkback answers Closing with Closing, and unmaps the ring on Closed. */
-    int rc = xenbus_switch_state(&dev->xb, XenbusStateClosing);
+    int rc = 0;
 
-    if (rc == 0) {
+    if (handshake && dev->backend_stale && (rc = refresh_backend(dev)))
+        handshake = false;
+    unwatch_backend(dev);
+    /* blkback answers Closing with Closing, and unmaps the ring on Closed. */
+    if (handshake && (rc = xenbus_switch_state(&dev->xb, XenbusStateClosing)) == 0) {
         XenbusState seen;
         rc = xenbus_wait_otherend(&dev->xb, (1u << XenbusStateClosing) |
                                   (1u << XenbusStateClosed), BLK_HANDSHAKE_TIMEOUT_NS, &seen);
         if (rc)
             printk("blkfront: %s: backend stayed %s after our Closing: rc=%d\n", dev->name,
                    xenbus_state_name(seen), rc);
-    }
-    if (rc == 0) {
-        rc = xenbus_switch_state(&dev->xb, XenbusStateClosed);
+        if (rc == 0)
+            rc = xenbus_switch_state(&dev->xb, XenbusStateClosed);
         if (rc == 0)
             rc = wait_backend(dev, XenbusStateClosed, 0);
     }
     /* Even if the backend did not follow, take back what we can. */
-    blk_teardown(dev, false);
+    blk_teardown(dev);
     xenbus_device_release(&dev->xb);
     return rc;
 }

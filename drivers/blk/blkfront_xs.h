@@ -7,9 +7,13 @@
  *                (Connected) -> its info read and checked -> Connected
  *   blk_detach   Closing -> (Closing) -> Closed -> (Closed) -> ring and
  *                channel freed
- *   suspend      no new request; wait until the ring is answered
- *   resume       cancelled: carry on; restored: forget the old ring's grant
- *                and channel, attach to the new backend in a thread
+ *   (backend)    (Closing) -> ring drained -> Closed -> ring and channel
+ *                freed, device gone (hot-unplug, our own watch)
+ *   suspend      refused during a handshake; no new request; wait until
+ *                the ring is answered
+ *   resume       cancelled: carry on; restored: every device forgets the
+ *                old domain's grants and channel, suspended ones attach
+ *                to the new backend in a thread
  *
  * Every wait for the backend gives up after 20 s and names the state seen.
  */
@@ -24,12 +28,12 @@
  */
 int blk_attach(struct blkfront_dev *dev);
 /*
- * Close the connection, free the ring and channel and stop watching the
- * backend; all of that even when the backend does not follow (then
- * -errno, said why).
+ * Close the connection (handshake: false when the backend already closed
+ * it), free the ring and channel and stop watching the backend; all of
+ * that even when the backend does not follow (then -errno, said why).
  */
-int blk_detach(struct blkfront_dev *dev);
-/* Make suspend and resume cover every device; once is enough. */
-void blk_register_suspend_hooks(void);
+int blk_detach(struct blkfront_dev *dev, bool handshake);
+/* Handshakes under way (a suspend is refused while there is one). */
+unsigned int blk_handshakes(void);
 
 #endif

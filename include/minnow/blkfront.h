@@ -52,7 +52,8 @@ struct blkfront_stats {
     unsigned long errors;           /* responses with a non-OKAY status */
     unsigned long notifies;         /* event-channel kicks to the backend */
     unsigned long events;           /* events from the backend */
-    unsigned long leaked_frames;    /* frames the backend never let go of */
+    unsigned long held_grants;      /* grants the backend still mapped when they
+                                       had to end (ended later; the device broke) */
     unsigned long reconnects;       /* after a restore */
 };
 

@@ -41,6 +41,9 @@
  *   TEST_NEEDS("xl-save-restore")
  *       minnow as a domU with a disk, which the toolstack saves and
  *       restores while the test runs (it prints when to).
+ *   TEST_NEEDS("block-detach")
+ *       minnow as a domU with a disk, which the toolstack detaches (xl
+ *       block-detach) while the test runs (it prints when to).
  */
 #ifndef MINNOW_TEST_H
 #define MINNOW_TEST_H

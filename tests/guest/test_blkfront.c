@@ -11,6 +11,8 @@
  *                           "minnow-wrote-<n>\n", then 'A' + n % 26
  *   sectors 8192 .. 8255    written by blkfront_across_save after the restore:
  *                           "minnow-after-<n>\n", then 'A' + n % 26
+ *   sectors 12288 ..        scratch for the grant tests' short writes (not
+ *                           checked by dom0)
  *
  * (n is always the absolute sector number.)  dom0 reads the last two
  * ranges back after minnow is done, so the data is verified on both sides.
@@ -22,11 +24,18 @@
 #include <minnow/blkfront.h>
 #include <minnow/blkfront_testhooks.h>
 #include <minnow/console.h>
+#include <minnow/frame.h>
+#include <minnow/gnttab.h>
+#include <minnow/hypervisor.h>
+#include <minnow/p2m.h>
 #include <minnow/sched.h>
 #include <minnow/suspend.h>
 #include "test.h"
 #include <minnow/time.h>
 #include <minnow/xenstore.h>
+#include <arch/hypercall.h>
+#include <arch/layout.h>
+#include <xen/io/blkif.h>
 
 #define SECTOR          BLKFRONT_SECTOR_SIZE
 #define DOM0_SECTORS    256u
@@ -34,6 +43,7 @@
 #define WRITE_SECTORS   200u
 #define AFTER_BASE      8192u
 #define AFTER_SECTORS   64u
+#define SCRATCH_BASE    12288u
 
 static void fill_sector(uint8_t *p, const char *tag, uint64_t n, char fill_base)
 {
@@ -351,6 +361,173 @@ GUEST_TEST(blkfront_close_reopen, TEST_NEEDS("disk"))
     return TEST_PASS;
 }
 
+/* ---- what the backend can see of a bounce page -------------------------- */
+
+#define CANARY 0xa5
+
+/* Leave old data in free frames, as freed heap pages and old bounces would. */
+static void dirty_free_frames(unsigned int n)
+{
+    xen_pfn_t pfn[64];
+    unsigned int got = 0;
+
+    while (got < n && got < 64 && frame_alloc(&pfn[got]) == 0)
+        memset(pfn_to_virt(pfn[got++]), CANARY, 4096);
+    while (got)
+        frame_free(pfn[--got]);
+}
+
+static struct {
+    unsigned int pages;             /* bounce pages seen */
+    int stale_at;                   /* first byte past the data that is not 0, or -1 */
+    uint8_t stale_op, stale_byte;
+    uint32_t stale_data;
+} spied;
+
+static void zero_spy(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                     uint32_t data_bytes)
+{
+    const uint8_t *p = page;
+
+    spied.pages++;
+    for (uint32_t i = data_bytes; i < 4096 && spied.stale_at < 0; i++)
+        if (p[i]) {
+            spied.stale_at = i;
+            spied.stale_op = op;
+            spied.stale_byte = p[i];
+            spied.stale_data = data_bytes;
+        }
+}
+
+GUEST_TEST(blkfront_bounce_pages_zeroed, TEST_NEEDS("disk"))
+{
+    struct blkfront_dev *dev;
+    uint8_t buf[11 * SECTOR];
+
+    NEED_DISK(dev);
+    spied.pages = 0;
+    spied.stale_at = -1;
+    blkfront_test_spy_grants(zero_spy);
+    /* A read (the whole page is the backend's to fill), a short write (3 of
+     * 8 sectors), and a write whose second page holds 3 sectors. */
+    dirty_free_frames(64);
+    int rc_r = blkfront_read(dev, 0, 1, buf);
+    for (unsigned i = 0; i < 11; i++)
+        fill_sector(buf + i * SECTOR, "minnow-scratch", SCRATCH_BASE + i, 'A');
+    dirty_free_frames(64);
+    int rc_w = blkfront_write(dev, SCRATCH_BASE, 3, buf);
+    dirty_free_frames(64);
+    int rc_w2 = blkfront_write(dev, SCRATCH_BASE, 11, buf);
+    blkfront_test_spy_grants(NULL);
+    TEST_ASSERT(rc_r == 0 && rc_w == 0 && rc_w2 == 0, "read rc=%d, writes rc=%d, %d", rc_r,
+                rc_w, rc_w2);
+    TEST_ASSERT(spied.pages == 4, "%u bounce pages granted (1 + 1 + 2 expected)", spied.pages);
+    TEST_ASSERT(spied.stale_at < 0, "a %s page was granted holding old memory: byte %d is "
+                "%#x (the request's data ends at %u)", spied.stale_op == BLKIF_OP_READ ?
+                "read" : "write", spied.stale_at, spied.stale_byte, spied.stale_data);
+    test_detail("%u granted pages hold only zeroes past the data (free frames were filled "
+                "with %#x first)", spied.pages, CANARY);
+    return TEST_PASS;
+}
+
+/* ---- a backend that keeps a grant mapped --------------------------------- */
+
+#define HOLD_VA (MAP_AREA_BASE + 257 * PAGE_SIZE)
+
+/*
+ * Play a backend that keeps the next bounce page mapped: the page is
+ * granted to us instead (the driver's ref comes straight back from the
+ * free list) and we map it, as blkback maps a grant.  The real backend's
+ * map then fails, so it answers BLKIF_RSP_ERROR, and when the driver ends
+ * the grant Xen still shows it mapped.
+ */
+static struct {
+    domid_t self;
+    bool armed, mapped;
+    grant_ref_t ref;
+    grant_handle_t handle;
+    int rc;
+} hold;
+
+static void hold_spy(uint8_t op, grant_ref_t ref, xen_pfn_t pfn, const void *page,
+                     uint32_t data_bytes)
+{
+    grant_ref_t again;
+
+    if (!hold.armed)
+        return;
+    hold.armed = false;
+    hold.rc = gnttab_end_access(ref);
+    if (!hold.rc)
+        hold.rc = gnttab_grant_access(hold.self, pfn, true, &again);
+    if (!hold.rc && again != ref)
+        hold.rc = -EXDEV;
+    if (hold.rc)
+        return;
+    struct gnttab_map_grant_ref map = {
+        .host_addr = HOLD_VA, .flags = GNTMAP_host_map | GNTMAP_readonly,
+        .ref = ref, .dom = hold.self,
+    };
+    long lrc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &map, 1);
+    hold.rc = lrc ? (int)lrc : map.status;
+    hold.mapped = hold.rc == 0;
+    hold.ref = ref;
+    hold.handle = map.handle;
+}
+
+static int hold_release(void)
+{
+    struct gnttab_unmap_grant_ref unmap = { .host_addr = HOLD_VA, .handle = hold.handle };
+
+    if (!hold.mapped)
+        return 0;
+    hold.mapped = false;
+    long lrc = hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1);
+    return lrc ? (int)lrc : unmap.status;
+}
+
+GUEST_TEST(blkfront_backend_holds_grant, TEST_NEEDS("disk"))
+{
+    struct blkfront_dev *dev;
+    uint64_t domid;
+    uint8_t buf[SECTOR];
+
+    NEED_DISK(dev);
+    TEST_ASSERT(xs_read_u64(XS_NO_TX, "domid", &domid) == 0, "no domid in xenstore");
+    hold = (typeof(hold)){ .self = domid, .armed = true };
+    uint32_t free_before = gnttab_free_refs();
+    unsigned int deferred_before = blkfront_test_deferred_grants();
+    fill_sector(buf, "minnow-scratch", SCRATCH_BASE, 'A');
+    blkfront_test_spy_grants(hold_spy);
+    int rc = blkfront_write(dev, SCRATCH_BASE, 1, buf);
+    blkfront_test_spy_grants(NULL);
+    bool broken = blkfront_is_broken(dev);
+    unsigned int deferred = blkfront_test_deferred_grants();
+    int urc = hold_release();
+    TEST_ASSERT(hold.rc == 0, "could not play the backend (rc=%d)", hold.rc);
+    TEST_ASSERT(urc == 0, "unmapping the held grant: rc=%d", urc);
+    TEST_ASSERT(rc == -EIO, "write whose page the backend could not map: rc=%d", rc);
+    TEST_ASSERT(broken, "the device kept going although the backend still maps one of its "
+                "grants");
+    TEST_ASSERT(deferred == deferred_before + 1, "%u grants deferred (%u before)", deferred,
+                deferred_before);
+    /* Once the backend lets go, the deferred grant is ended and its ref freed. */
+    stime_t deadline = monotonic_ns() + 5 * NSEC_PER_SEC;
+    while (blkfront_test_deferred_grants() > deferred_before && monotonic_ns() < deadline)
+        msleep(50);
+    TEST_ASSERT(blkfront_test_deferred_grants() == deferred_before,
+                "the grant is still deferred 5 s after the backend let go");
+    TEST_ASSERT(gnttab_free_refs() == free_before, "free refs %u, %u before", gnttab_free_refs(),
+                free_before);
+    rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close of the broken device: rc=%d", rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("grant %u held: device broken, grant deferred, ended once let go; reopened",
+                hold.ref);
+    return TEST_PASS;
+}
+
 /* ---- across xl save / xl restore (named explicitly by the check) -------- */
 
 #define LOOPERS 2
@@ -475,5 +652,175 @@ GUEST_TEST(blkfront_across_save, TEST_NEEDS("xl-save-restore"))
                 "%lu reconnects; sectors %u..%u written after it", LOOPERS, all_rounds,
                 rounds_at_resume, l[0].rounds_after, l[1].rounds_after, st.reconnects,
                 AFTER_BASE, AFTER_BASE + AFTER_SECTORS - 1);
+    return TEST_PASS;
+}
+
+/* ---- a broken device across xl save / xl restore (named by blkfront_restore) */
+
+/* xenstore, the console and the timer: what a stale port could have closed. */
+static enum test_result services_work(const char *tag)
+{
+    char *v = NULL;
+    stime_t t0 = monotonic_ns();
+
+    msleep(100);
+    stime_t slept = monotonic_ns() - t0;
+    TEST_ASSERT(slept >= 100 * NSEC_PER_MSEC && slept < 5 * NSEC_PER_SEC,
+                "%s: msleep(100) took %lu us", tag, (unsigned long)(slept / 1000));
+    int rc = xs_write(XS_NO_TX, "data/minnow-blk", tag);
+    if (!rc)
+        rc = xs_read(XS_NO_TX, "data/minnow-blk", &v);
+    TEST_ASSERT(rc == 0 && strcmp(v, tag) == 0, "%s: xenstore write/read: rc=%d", tag, rc);
+    free(v);
+    printk("BLKFRONT SERVICES %s\n", tag);          /* the check reads it on the console */
+    return TEST_PASS;
+}
+
+struct prober {
+    int rc;
+    bool done;
+};
+
+static void prober_thread(void *arg)
+{
+    struct prober *p = arg;
+    struct blkfront_dev *dev;
+
+    p->rc = blkfront_first(&dev);
+    p->done = true;
+}
+
+/*
+ * A suspend arriving while a device is in its handshake must be refused:
+ * the handshake would go on after a restore with the old domain's backend
+ * path, ring grant and channel.  (Unrefused, this domain would suspend
+ * with no toolstack saving it: the test would never end.)
+ */
+GUEST_TEST(blkfront_suspend_during_handshake, TEST_NEEDS("disk"))
+{
+    struct blkfront_dev *dev;
+    struct prober p = { 0 };
+
+    NEED_DISK(dev);
+    int rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close: rc=%d", rc);
+    TEST_ASSERT(thread_create("blk-prober", prober_thread, &p), "no thread");
+    stime_t deadline = monotonic_ns() + 10 * NSEC_PER_SEC;
+    while (!blkfront_test_handshakes() && !p.done && monotonic_ns() < deadline)
+        thread_yield();
+    TEST_ASSERT(blkfront_test_handshakes(), "never saw the handshake under way (probe %s, "
+                "rc=%d)", p.done ? "done" : "still running", p.rc);
+    int src = domain_suspend();
+    deadline = monotonic_ns() + 30 * NSEC_PER_SEC;
+    while (!p.done && monotonic_ns() < deadline)
+        msleep(10);
+    TEST_ASSERT(src == -EBUSY, "suspend during the handshake: rc=%d", src);
+    TEST_ASSERT(p.done && p.rc == 0, "the probe after the refused suspend: %s, rc=%d",
+                p.done ? "done" : "still running after 30 s", p.rc);
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("suspend refused while the handshake ran; the device then connected and reads");
+    return TEST_PASS;
+}
+
+GUEST_TEST(blkfront_broken_across_save, TEST_NEEDS("xl-save-restore"))
+{
+    struct blkfront_dev *dev;
+    unsigned long before = suspend_count();
+
+    NEED_DISK(dev);
+    /* Broken by the backend: ring, grant and channel still held at the save. */
+    int rc = blkfront_test_inject_response(dev, 9, false);
+    TEST_ASSERT(rc == 0 && blkfront_is_broken(dev), "could not break the device: rc=%d", rc);
+    printk("BLKFRONT BROKEN SAVE NOW\n");
+    stime_t deadline = monotonic_ns() + 120 * NSEC_PER_SEC;
+    while (suspend_count() == before && monotonic_ns() < deadline)
+        msleep(20);
+    TEST_ASSERT(suspend_count() > before, "no save/restore within 120 s");
+    if (services_work("restored") != TEST_PASS)
+        return TEST_FAIL;
+
+    /* Closing it must end no grant and close no channel of the new domain. */
+    uint32_t free_refs = gnttab_free_refs();
+    const char *state = blkfront_test_state(dev);
+    rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close of the broken device after the restore: rc=%d", rc);
+    TEST_ASSERT(gnttab_free_refs() == free_refs, "close freed %d grant refs it did not own",
+                (int)(gnttab_free_refs() - free_refs));
+    if (services_work("closed") != TEST_PASS)
+        return TEST_FAIL;
+    if (reopen_and_read(&dev) != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("broken, saved, restored (then %s), closed; xenstore, timer and console "
+                "fine; reopened and read", state);
+    return TEST_PASS;
+}
+
+/* ---- the backend closes the device (named by blkfront_detach) ------------- */
+
+struct unplug_reader {
+    struct blkfront_dev *dev;
+    unsigned long reads;
+    int rc;
+    bool done;
+};
+
+static void unplug_reader_thread(void *arg)
+{
+    struct unplug_reader *r = arg;
+    uint8_t *buf = malloc(64 * SECTOR);
+
+    r->rc = buf ? 0 : -ENOMEM;
+    while (!r->rc) {
+        r->rc = blkfront_read(r->dev, 0, 64, buf);
+        r->reads += !r->rc;
+    }
+    free(buf);
+    r->done = true;
+}
+
+GUEST_TEST(blkfront_backend_closes, TEST_NEEDS("block-detach"))
+{
+    struct blkfront_dev *dev;
+    struct unplug_reader r = { 0 };
+
+    NEED_DISK(dev);
+    r.dev = dev;
+    TEST_ASSERT(thread_create("blk-unplug-reader", unplug_reader_thread, &r), "no thread");
+    msleep(100);
+    TEST_ASSERT(!r.done && r.reads, "reader before the detach: rc=%d, %lu reads", r.rc,
+                r.reads);
+    printk("BLKFRONT DETACH NOW\n");
+    stime_t start = monotonic_ns(), deadline = start + 60 * NSEC_PER_SEC;
+    while (strcmp(blkfront_test_state(dev), "gone") && monotonic_ns() < deadline)
+        msleep(20);
+    stime_t took = monotonic_ns() - start;
+    const char *state = blkfront_test_state(dev);
+    TEST_ASSERT(strcmp(state, "gone") == 0, "device is %s 60 s after the detach began (reader "
+                "%s, rc=%d, %lu reads)", state, r.done ? "stopped" : "running", r.rc, r.reads);
+    while (!r.done && monotonic_ns() < deadline)
+        msleep(20);
+    TEST_ASSERT(r.done && r.rc == -ENODEV, "reader on the gone device: %s, rc=%d",
+                r.done ? "stopped" : "still running", r.rc);
+    /*
+     * Close once the toolstack has removed the device: xenbus's watch on
+     * the backend's state may still be in its callback while the backend
+     * is torn down, and xs_unwatch() here does not wait for a running
+     * callback, so closing (which frees the device) must not race it.
+     */
+    char path[64];
+    snprintf(path, sizeof(path), "device/%s/state", blkfront_name(dev));
+    uint64_t v;
+    while (xs_read_u64(XS_NO_TX, path, &v) != -ENOENT && monotonic_ns() < deadline)
+        msleep(50);
+    int rc = blkfront_close(dev);
+    TEST_ASSERT(rc == 0, "close after the backend closed: rc=%d", rc);
+    struct blkfront_dev *again;
+    rc = blkfront_first(&again);
+    TEST_ASSERT(rc == -ENODEV, "a disk is still there after the detach: rc=%d", rc);
+    if (services_work("detached") != TEST_PASS)
+        return TEST_FAIL;
+    test_detail("%lu reads, then the backend closed the device: gone after %lu ms, closed",
+                r.reads, (unsigned long)(took / NSEC_PER_MSEC));
     return TEST_PASS;
 }

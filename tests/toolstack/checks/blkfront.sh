@@ -80,6 +80,7 @@ log "disk prepared: $disk_sectors sectors, pattern in 0..255, $wc"
 # ---- round 1: the test suite
 tests=blkfront_connect,blkfront_read,blkfront_write_readback,blkfront_flush
 tests=$tests,blkfront_bad_input,blkfront_backend_error,blkfront_concurrent
+tests=$tests,blkfront_bounce_pages_zeroed,blkfront_backend_holds_grant
 tests=$tests,blkfront_bogus_response,blkfront_close_reopen
 # The suite can finish (and the domain power off, preserved) before
 # domu_create has looked the domain up; xl list has segfaulted then
