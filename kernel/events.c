@@ -115,6 +115,31 @@ void evtchn_unbind(evtchn_port_t port)
     bindings[port].data = NULL;
 }
 
+static long close_in_xen(evtchn_port_t port)
+{
+    struct evtchn_close op = { .port = port };
+    long rc = hypercall_event_channel_op(EVTCHNOP_close, &op);
+
+    if (rc)
+        printk("evtchn: EVTCHNOP_close(%u) failed: rc=%ld\n", port, rc);
+    return rc;
+}
+
+/* A channel Xen just gave us gets its handler, or goes back to Xen. */
+static int bind_new_channel(evtchn_port_t port, evtchn_handler_t handler, void *data,
+                            evtchn_port_t *out)
+{
+    int rc = evtchn_bind(port, handler, data);
+
+    if (rc) {
+        printk("evtchn: cannot bind new port %u: rc=%d (closing it)\n", port, rc);
+        close_in_xen(port);
+        return rc;
+    }
+    *out = port;
+    return 0;
+}
+
 int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
                      evtchn_port_t *port)
 {
@@ -125,11 +150,7 @@ int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
         printk("evtchn: EVTCHNOP_bind_virq(%u) failed: rc=%ld\n", virq, rc);
         return rc;
     }
-    rc = evtchn_bind(op.port, handler, data);
-    if (rc)
-        return rc;
-    *port = op.port;
-    return 0;
+    return bind_new_channel(op.port, handler, data, port);
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
@@ -142,22 +163,13 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
         printk("evtchn: EVTCHNOP_alloc_unbound failed: rc=%ld\n", rc);
         return rc;
     }
-    rc = evtchn_bind(op.port, handler, data);
-    if (rc)
-        return rc;
-    *port = op.port;
-    return 0;
+    return bind_new_channel(op.port, handler, data, port);
 }
 
 int evtchn_close(evtchn_port_t port)
 {
-    struct evtchn_close op = { .port = port };
-
     evtchn_unbind(port);
-    long rc = hypercall_event_channel_op(EVTCHNOP_close, &op);
-    if (rc)
-        printk("evtchn: EVTCHNOP_close(%u) failed: rc=%ld\n", port, rc);
-    return rc;
+    return close_in_xen(port);
 }
 
 int evtchn_notify(evtchn_port_t port)

@@ -25,7 +25,11 @@ void events_resume(void);
 /* Install a handler for a port the caller obtained; the port stays masked. */
 int evtchn_bind(evtchn_port_t port, evtchn_handler_t handler, void *data);
 void evtchn_unbind(evtchn_port_t port);
-/* EVTCHNOP_bind_virq: 0 and *port, or Xen's rc. */
+/*
+ * EVTCHNOP_bind_virq: 0 and *port, or Xen's rc.  Here and in
+ * evtchn_alloc_unbound, a channel that cannot be bound locally (-EBUSY,
+ * -EINVAL) is closed again: nothing is left allocated on failure.
+ */
 int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
                      evtchn_port_t *port);
 /* EVTCHNOP_alloc_unbound towards a remote domain (loopback tests use DOMID_SELF). */
