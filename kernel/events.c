@@ -55,6 +55,9 @@ void local_events_enable(void)
 
 unsigned long local_events_save(void)
 {
+    /* Before shared_info is mapped (early printk) no event can arrive. */
+    if (!shared_info)
+        return 1;
     unsigned long was = this_vcpu()->evtchn_upcall_mask;
     local_events_disable();
     return was;

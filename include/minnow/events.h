@@ -42,7 +42,11 @@ void evtchn_unmask(evtchn_port_t port);
 void evtchn_clear(evtchn_port_t port);
 bool evtchn_is_pending(evtchn_port_t port);
 
-/* The PV equivalents of cli/sti and of save/restore flags. */
+/*
+ * The PV equivalents of cli/sti and of save/restore flags.  Before
+ * shared_info is mapped, save reports "masked" (nothing can be delivered
+ * yet) and the matching restore does nothing.
+ */
 void local_events_disable(void);
 void local_events_enable(void);
 unsigned long local_events_save(void);
