@@ -60,6 +60,9 @@ static size_t in_have;              /* bytes of header + body read so far */
 
 static struct xs_watch *watches;
 static struct xs_event *events_head, **events_tail = &events_head;
+static unsigned long watches_made;          /* tokens are "w<n>": never reused */
+static struct thread *watcher;              /* the watch thread */
+static struct xs_watch *running_watch;      /* whose callback it is in, or NULL */
 
 int xs_error_to_errno(const char *text)
 {
@@ -180,10 +183,13 @@ static void watch_thread(void *unused)
             events_tail = &events_head;
         for (struct xs_watch *w = watches; w; w = w->next) {
             if (strcmp(w->token, ev->token) == 0) {
+                running_watch = w;
                 w->fn(ev->path, w->data);
                 break;              /* w may be gone now: do not touch it again */
             }
         }
+        running_watch = NULL;
+        waitq_wake_all(&xs_waitq);  /* for an xs_unwatch() waiting on the callback */
         free(ev->path);
         free(ev);
     }
@@ -388,6 +394,35 @@ int xs_transaction_run(int (*fn)(xs_tx_t tx, void *arg), void *arg, unsigned int
     return rc;
 }
 
+/*
+ * Take w off the list and drop its queued events, then wait until its
+ * callback is not running (unless this is that callback): after this,
+ * nothing calls w->fn again.
+ */
+static void forget_watch(struct xs_watch *w)
+{
+    for (struct xs_watch **p = &watches; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    }
+    events_tail = &events_head;
+    for (struct xs_event **p = &events_head; *p;) {
+        struct xs_event *ev = *p;
+        if (strcmp(ev->token, w->token) == 0) {
+            *p = ev->next;
+            free(ev->path);
+            free(ev);
+        } else {
+            events_tail = &ev->next;
+            p = &ev->next;
+        }
+    }
+    if (current_thread() != watcher)
+        wait_event(&xs_waitq, running_watch != w);
+}
+
 int xs_watch(const char *path, xs_watch_fn fn, void *data)
 {
     struct xs_watch *w = calloc(1, sizeof(*w));
@@ -399,14 +434,14 @@ int xs_watch(const char *path, xs_watch_fn fn, void *data)
     }
     w->fn = fn;
     w->data = data;
-    snprintf(w->token, sizeof(w->token), "%lx", (unsigned long)w);
+    snprintf(w->token, sizeof(w->token), "w%lu", ++watches_made);
     /* Listed first: xenstored fires the new watch at once. */
     w->next = watches;
     watches = w;
     struct xs_iov iov[2] = { { path, strlen(path) + 1 }, { w->token, strlen(w->token) + 1 } };
     rc = xs_talk(XS_WATCH, XS_NO_TX, iov, 2, NULL, NULL);
     if (rc) {
-        watches = w->next;
+        forget_watch(w);
         free(w->path);
         free(w);
     }
@@ -415,11 +450,10 @@ int xs_watch(const char *path, xs_watch_fn fn, void *data)
 
 int xs_unwatch(const char *path, xs_watch_fn fn, void *data)
 {
-    for (struct xs_watch **p = &watches; *p; p = &(*p)->next) {
-        struct xs_watch *w = *p;
+    for (struct xs_watch *w = watches; w; w = w->next) {
         if (strcmp(w->path, path) || w->fn != fn || w->data != data)
             continue;
-        *p = w->next;
+        forget_watch(w);
         struct xs_iov iov[2] = { { path, strlen(path) + 1 },
                                  { w->token, strlen(w->token) + 1 } };
         int rc = xs_talk(XS_UNWATCH, XS_NO_TX, iov, 2, NULL, NULL);
@@ -506,7 +540,7 @@ int xenstore_init(void)
     if (rc)
         return rc;
     if (!thread_create("xenstore-reader", reader_thread, NULL) ||
-        !thread_create("xenstore-watch", watch_thread, NULL)) {
+        !(watcher = thread_create("xenstore-watch", watch_thread, NULL))) {
         evtchn_unbind(xs_port);
         return -ENOMEM;
     }

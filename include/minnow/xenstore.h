@@ -42,6 +42,12 @@ typedef void (*xs_watch_fn)(const char *path, void *data);
 /* The callback runs in the watch thread, once at registration (as
  * xenstored fires every new watch) and on every change under path. */
 int xs_watch(const char *path, xs_watch_fn fn, void *data);
+/*
+ * Remove the watch (path, fn, data): its queued events are dropped, and
+ * if its callback is running in the watch thread, this waits until it
+ * returns (unless called from that callback).  Afterwards fn is never
+ * called with data again, so the caller may free data.
+ */
 int xs_unwatch(const char *path, xs_watch_fn fn, void *data);
 
 /* Map xenstored's error text ("ENOENT") to -errno; -EIO if unknown. */
