@@ -31,13 +31,21 @@ int xenbus_list_devices(const char *type, char ***ids, unsigned int *n)
     return xs_directory(XS_NO_TX, path, ids, n);
 }
 
+/* "<otherend>/state", built the same way for the watch, its removal and the reads. */
+#define STATE_PATH_SIZE (sizeof(((struct xenbus_device *)0)->otherend) + sizeof("/state"))
+
+static char *otherend_state_path(const struct xenbus_device *dev, char path[STATE_PATH_SIZE])
+{
+    snprintf(path, STATE_PATH_SIZE, "%s/state", dev->otherend);
+    return path;
+}
+
 static int read_otherend_state(struct xenbus_device *dev)
 {
-    char path[160];
+    char path[STATE_PATH_SIZE];
     uint64_t v;
+    int rc = xs_read_u64(XS_NO_TX, otherend_state_path(dev, path), &v);
 
-    snprintf(path, sizeof(path), "%s/state", dev->otherend);
-    int rc = xs_read_u64(XS_NO_TX, path, &v);
     if (rc == -ENOENT) {
         dev->otherend_state = XenbusStateUnknown;
         return 0;
@@ -62,7 +70,7 @@ static void otherend_changed(const char *path, void *data)
 
 int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *id)
 {
-    char path[96], *backend = NULL;
+    char path[96], state_path[STATE_PATH_SIZE], *backend = NULL;
     uint64_t be_id;
     int rc;
 
@@ -92,19 +100,21 @@ int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *
     free(backend);
     dev->otherend_id = be_id;
 
-    snprintf(path, sizeof(path), "%.80s/state", dev->otherend);
-    rc = xs_watch(path, otherend_changed, dev);
+    otherend_state_path(dev, state_path);
+    rc = xs_watch(state_path, otherend_changed, dev);
     if (rc)
         return rc;
-    return read_otherend_state(dev);
+    rc = read_otherend_state(dev);
+    if (rc)
+        xs_unwatch(state_path, otherend_changed, dev);     /* the caller frees dev */
+    return rc;
 }
 
 void xenbus_device_release(struct xenbus_device *dev)
 {
-    char path[160];
+    char path[STATE_PATH_SIZE];
 
-    snprintf(path, sizeof(path), "%s/state", dev->otherend);
-    xs_unwatch(path, otherend_changed, dev);
+    xs_unwatch(otherend_state_path(dev, path), otherend_changed, dev);
 }
 
 int xenbus_switch_state(struct xenbus_device *dev, XenbusState state)

@@ -6,8 +6,11 @@
  * connect and move data).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "test.h"
+#include <minnow/sched.h>
 #include <minnow/xenbus.h>
 #include <minnow/xenstore.h>
 
@@ -33,5 +36,110 @@ GUEST_TEST(xenbus_vbd_discovery, 0)
     test_detail("%s: backend %s in %s", dev.nodename, dev.otherend, xenbus_state_name(seen));
     xenbus_switch_state(&dev, XenbusStateClosed);
     xenbus_device_release(&dev);
+    return TEST_PASS;
+}
+
+/*
+ * Devices whose backend is bogus.  dom0 cannot be made to misbehave on
+ * cue, so tests/toolstack/checks/xenbus_devices.sh gives this domain
+ * frontend nodes whose backend path points into the domain's own data/
+ * area, where the test plays the backend:
+ *
+ *   device/minnowtest/0/backend = <home>/data/minnowtest-be/0
+ *   device/minnowtest/1/backend = <home>/data/minnowtest-be/<long name>/1
+ *                                 (over 80 characters, under 128)
+ *
+ * Every other run has no such nodes, and the tests skip.
+ */
+#define POISONED_STATE 0x5a5a
+
+static int backend_of(const char *id, char **backend)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "device/minnowtest/%s/backend", id);
+    return xs_read(XS_NO_TX, path, backend);
+}
+
+static int write_backend_state(const char *backend, const char *value)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "%s/state", backend);
+    return xs_write(XS_NO_TX, path, value);
+}
+
+/*
+ * What a caller does with a device whose init failed or that it released:
+ * frees it.  The memory stays (the test owns it) but holds a marker a
+ * leftover watch would overwrite.
+ */
+static void release_memory(struct xenbus_device *dev)
+{
+    memset(dev, 0, sizeof(*dev));
+    strcpy(dev->otherend, "data/minnowtest-released");
+    dev->otherend_state = POISONED_STATE;
+}
+
+GUEST_TEST(xenbus_bad_backend_state_leaves_no_watch, 0)
+{
+    static struct xenbus_device dev;
+    char *backend;
+
+    TEST_SKIP_IF(!xenstore_available(), "no xenstore (dom0 without a toolstack)");
+    TEST_SKIP_IF(backend_of("0", &backend), "no device/minnowtest/0 (xenbus_devices check only)");
+    xs_write(XS_NO_TX, "data/minnowtest-released/state", "3");
+    int rc = write_backend_state(backend, "9");
+    TEST_ASSERT(rc == 0, "writing the backend state: rc=%d", rc);
+
+    rc = xenbus_device_init(&dev, "minnowtest", "0");
+    TEST_ASSERT(rc == -EINVAL, "init with backend state 9: rc=%d", rc);
+    release_memory(&dev);
+    /* The backend moves on: a watch left behind fires into freed memory. */
+    write_backend_state(backend, "1");
+    msleep(200);
+    free(backend);
+    TEST_ASSERT(dev.otherend_state == POISONED_STATE,
+                "a watch left behind by the failed init wrote state %u into the device",
+                dev.otherend_state);
+    return TEST_PASS;
+}
+
+GUEST_TEST(xenbus_long_backend_path_unwatches, 0)
+{
+    static struct xenbus_device dev;
+    char *backend;
+
+    TEST_SKIP_IF(!xenstore_available(), "no xenstore (dom0 without a toolstack)");
+    TEST_SKIP_IF(backend_of("1", &backend), "no device/minnowtest/1 (xenbus_devices check only)");
+    TEST_ASSERT(strlen(backend) > 80 && strlen(backend) < sizeof(dev.otherend),
+                "backend path of %zu characters", strlen(backend));
+    xs_write(XS_NO_TX, "data/minnowtest-released/state", "3");
+    int rc = write_backend_state(backend, "1");
+    TEST_ASSERT(rc == 0, "writing the backend state: rc=%d", rc);
+
+    rc = xenbus_device_init(&dev, "minnowtest", "1");
+    TEST_ASSERT(rc == 0, "init: rc=%d", rc);
+    TEST_ASSERT(dev.otherend_state == XenbusStateInitialising, "backend state %u",
+                dev.otherend_state);
+    /*
+     * The watch is on the backend's state node, whatever the length of its
+     * path.  Its first event (fired at registration) goes by first, so
+     * that only a change can wake the wait below.
+     */
+    msleep(200);
+    write_backend_state(backend, "2");
+    XenbusState seen;
+    rc = xenbus_wait_otherend(&dev, 1u << XenbusStateInitWait, 2 * NSEC_PER_SEC, &seen);
+    TEST_ASSERT(rc == 0, "the watch did not see the backend move to InitWait (still %s)",
+                xenbus_state_name(seen));
+    xenbus_device_release(&dev);
+    release_memory(&dev);
+    write_backend_state(backend, "4");
+    msleep(200);
+    free(backend);
+    TEST_ASSERT(dev.otherend_state == POISONED_STATE,
+                "the watch outlived xenbus_device_release and wrote state %u",
+                dev.otherend_state);
     return TEST_PASS;
 }
