@@ -14,6 +14,9 @@
 #include <minnow/xenbus.h>
 #include <minnow/xenstore.h>
 
+/* Transactions that collide with the toolstack's are retried this often. */
+#define XENBUS_TX_TRIES 10
+
 const char *xenbus_state_name(XenbusState state)
 {
     static const char *const names[] = {
@@ -117,14 +120,41 @@ void xenbus_device_release(struct xenbus_device *dev)
     xs_unwatch(otherend_state_path(dev, path), otherend_changed, dev);
 }
 
+struct state_switch {
+    const char *path;
+    XenbusState state;
+};
+
+/*
+ * Our state node is read first, in the same transaction: a device the
+ * toolstack removed stays removed (a write would create the node again),
+ * and a state we already have is not written again (its watchers would
+ * see a change that is none).
+ */
+static int switch_in_tx(xs_tx_t tx, void *arg)
+{
+    const struct state_switch *sw = arg;
+    uint64_t now;
+    char value[4];
+    int rc = xs_read_u64(tx, sw->path, &now);
+
+    if (rc || now == sw->state)
+        return rc;
+    snprintf(value, sizeof(value), "%u", sw->state);
+    return xs_write(tx, sw->path, value);
+}
+
 int xenbus_switch_state(struct xenbus_device *dev, XenbusState state)
 {
-    char path[96], value[4];
+    char path[96];
+    struct state_switch sw = { path, state };
 
     snprintf(path, sizeof(path), "%s/state", dev->nodename);
-    snprintf(value, sizeof(value), "%u", state);
-    int rc = xs_write(XS_NO_TX, path, value);
-    if (rc)
+    int rc = xs_transaction_run(switch_in_tx, &sw, XENBUS_TX_TRIES);
+    if (rc == -ENOENT)
+        printk("xenbus: %s is gone: not switching it to %s\n", dev->nodename,
+               xenbus_state_name(state));
+    else if (rc)
         printk("xenbus: cannot switch %s to %s: rc=%d\n", dev->nodename,
                xenbus_state_name(state), rc);
     return rc;

@@ -143,3 +143,48 @@ GUEST_TEST(xenbus_long_backend_path_unwatches, 0)
                 dev.otherend_state);
     return TEST_PASS;
 }
+
+static volatile unsigned state_events;
+
+static void count_state_events(const char *path, void *data)
+{
+    state_events++;
+}
+
+/* The frontend's own node, as the toolstack sees it: a write that changes nothing is noise. */
+GUEST_TEST(xenbus_switch_state_respects_removed_device, 0)
+{
+    struct xenbus_device dev = { .nodename = "data/minnow-switch" };
+    char *v;
+
+    TEST_SKIP_IF(!xenstore_available(), "no xenstore (dom0 without a toolstack)");
+    xs_rm(XS_NO_TX, "data/minnow-switch");
+    TEST_ASSERT(xs_write(XS_NO_TX, "data/minnow-switch/state", "1") == 0, "write");
+    TEST_ASSERT(xs_watch("data/minnow-switch/state", count_state_events, NULL) == 0, "watch");
+
+    int rc = xenbus_switch_state(&dev, XenbusStateInitialised);
+    TEST_ASSERT(rc == 0, "switch to Initialised: rc=%d", rc);
+    TEST_ASSERT(xs_read(XS_NO_TX, "data/minnow-switch/state", &v) == 0, "read");
+    bool switched = strcmp(v, "3") == 0;
+    free(v);
+    TEST_ASSERT(switched, "state is not 3 after the switch");
+    msleep(50);
+    unsigned before = state_events;
+    rc = xenbus_switch_state(&dev, XenbusStateInitialised);
+    msleep(50);
+    TEST_ASSERT(rc == 0, "switch to the same state: rc=%d", rc);
+    TEST_ASSERT(state_events == before, "switching to the state it has wrote the node again");
+
+    /* The toolstack removed the device: switching must not bring it back. */
+    TEST_ASSERT(xs_rm(XS_NO_TX, "data/minnow-switch") == 0, "rm");
+    rc = xenbus_switch_state(&dev, XenbusStateClosed);
+    int read_rc = xs_read(XS_NO_TX, "data/minnow-switch/state", &v);
+    if (read_rc == 0)
+        free(v);
+    xs_unwatch("data/minnow-switch/state", count_state_events, NULL);
+    xs_rm(XS_NO_TX, "data/minnow-switch");
+    TEST_ASSERT(rc == -ENOENT, "switch on a removed device: rc=%d", rc);
+    TEST_ASSERT(read_rc == -ENOENT, "the removed device's state node is back (read rc=%d)",
+                read_rc);
+    return TEST_PASS;
+}
