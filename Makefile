@@ -162,7 +162,8 @@ run-domu: deps all
 test: deps all host-tests
 	$(Q)scripts/run-tests.sh
 
-# libFuzzer run of the E820 sanitizer + planner (make test runs a bounded one).
+# libFuzzer runs, FUZZ_TIME seconds per target (scripts/fuzz.sh: the E820
+# sanitizer + planner, the reading of xenstored's replies); make test runs bounded ones.
 FUZZ_TIME ?= 300
 fuzz:
 	$(Q)scripts/fuzz.sh --time $(FUZZ_TIME)

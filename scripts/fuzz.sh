@@ -1,15 +1,18 @@
 #!/bin/bash
-# Build and run the libFuzzer target for the E820 sanitizer + planner.
+# Build and run the libFuzzer targets (tests/fuzz/fuzz_NAME.c):
+#   e820      the E820 sanitizer + planner (mm/e820.c, mm/e820_plan.c)
+#   xenstore  reading xenstored's replies (drivers/xen/xenstore_wire.c)
 #
-#   scripts/fuzz.sh                 bounded: 20000 executions from the seeds
-#                                   (make test); prints one line
-#                                   "FUZZ e820: PASS|FAIL <detail>"
-#   scripts/fuzz.sh --time SECONDS  long run (make fuzz), keeps its corpus in
-#                                   build/fuzz/corpus-e820 between runs
+#   scripts/fuzz.sh [TARGET...]           bounded: 20000 executions each from
+#                                         the seeds (make test); one line per
+#                                         target: "FUZZ NAME: PASS|FAIL <detail>"
+#   scripts/fuzz.sh --time SECONDS [...]  long run (make fuzz), SECONDS per
+#                                         target; keeps its corpus in
+#                                         build/fuzz/corpus-NAME between runs
 #
-# The target checks the invariants itself (tests/unit/e820_check.c) and
-# aborts on a violation; libFuzzer then writes the input to
-# build/fuzz/crash-*, which replays with: build/fuzz/fuzz_e820 FILE
+# Each target checks its invariants itself and aborts on a violation;
+# libFuzzer then writes the input to build/fuzz/crash-*, which replays
+# with: build/fuzz/fuzz_NAME FILE
 set -u
 cd "$(dirname "$0")/.."
 
@@ -17,40 +20,35 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 RUNS=20000
 TIME=
-case "${1:-}" in
-    --time) TIME=${2:?--time needs seconds} ;;
-    --runs) RUNS=${2:?--runs needs a count} ;;
-    "") ;;
-    *) echo "usage: $0 [--runs N | --time SECONDS]" >&2; exit 2 ;;
-esac
-
-result() { echo "FUZZ e820: $*"; }
+TARGETS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --time) TIME=${2:?--time needs seconds}; shift ;;
+        --runs) RUNS=${2:?--runs needs a count}; shift ;;
+        e820|xenstore) TARGETS+=("$1") ;;
+        *) echo "usage: $0 [--runs N | --time SECONDS] [e820] [xenstore]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(e820 xenstore)
 
 CLANG=$(command -v clang-14 || command -v clang || true)
-if [ -z "$CLANG" ]; then
-    result "FAIL clang not found (apt-get install clang-14 libclang-rt-14-dev)"
-    exit 1
-fi
-
 mkdir -p "$OUT"
-SRCS="tests/fuzz/fuzz_e820.c mm/e820.c mm/e820_plan.c tests/unit/e820_check.c"
-BIN=$OUT/fuzz_e820
-# Rebuild only when a source or header changed.
-if [ ! -x "$BIN" ] || [ -n "$(find $SRCS include/minnow/e820.h include/minnow/e820_plan.h \
-        tests/unit/e820_check.h "$0" -newer "$BIN" 2>/dev/null)" ]; then
-    if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-            -fno-sanitize-recover=undefined -Iinclude -Itests/unit \
-            -DMINNOW_HOST_TEST -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-            $SRCS -o "$BIN" 2>"$OUT/build.log"; then
-        result "FAIL build failed, see $OUT/build.log"
-        exit 1
-    fi
-fi
 
-# Seeds: the maps the unit tests know, in the target's input format.
-SEEDS=$OUT/seeds-e820
-mkdir -p "$SEEDS"
-python3 - "$SEEDS" <<'EOF' || { result "FAIL could not write seeds"; exit 1; }
+# Per target: its sources, the headers it depends on, include dirs and the
+# longest input; NAME_seeds DIR writes its seeds.
+e820_srcs="tests/fuzz/fuzz_e820.c mm/e820.c mm/e820_plan.c tests/unit/e820_check.c"
+e820_deps="include/minnow/e820.h include/minnow/e820_plan.h tests/unit/e820_check.h"
+e820_incs="-Iinclude -Itests/unit"
+e820_max_len=12000
+xenstore_srcs="tests/fuzz/fuzz_xenstore.c drivers/xen/xenstore_wire.c kernel/byte_ring.c"
+xenstore_deps="drivers/xen/xenstore_wire.h include/minnow/byte_ring.h"
+xenstore_incs="-I. -Iinclude"
+xenstore_max_len=16384
+
+# The maps the unit tests know, in the target's input format.
+e820_seeds() {
+python3 - "$1" <<'EOF'
 import struct, sys, os
 d = sys.argv[1]
 def header(mode, nr_pages, limit, keep=()):
@@ -89,31 +87,99 @@ for name, blob in seeds.items():
     with open(os.path.join(d, name), 'wb') as f:
         f.write(blob)
 EOF
+}
 
-if [ -n "$TIME" ]; then
-    CORPUS=$OUT/corpus-e820
-    mkdir -p "$CORPUS"
-    LIMIT_ARGS="-max_total_time=$TIME"
-else
-    CORPUS=$(mktemp -d "$OUT/corpus-run.XXXXXX")
-    LIMIT_ARGS="-runs=$RUNS -seed=1"
-fi
+# Step scripts (tests/fuzz/fuzz_xenstore.c has the codes): replies and
+# watch events whole, in pieces and across the ring's end; one of each
+# kind of damage.
+xenstore_seeds() {
+python3 - "$1" <<'EOF'
+import os, struct, sys
+d = sys.argv[1]
+def msg(typ, req, body, length=None):
+    return struct.pack('<IIII', typ, req, 0, len(body) if length is None else length) + body
+def produce(data):              # steps of at most 128 bytes
+    return b''.join(bytes([len(data[i:i + 128]) - 1]) + data[i:i + 128]
+                    for i in range(0, len(data), 128))
+def take(waiting=1, req=0):
+    return bytes([0x80 | waiting << 2 | req])
+XS_READ, XS_WATCH_EVENT, XS_ERROR = 2, 15, 16
+reply = msg(XS_READ, 2, b'abcdef')
+seeds = {
+    'reply': produce(msg(XS_READ, 1, b'value')) + take(1, 1),
+    'pieces': produce(reply[:9]) + take() + produce(reply[9:]) + take(1, 2),
+    'watch-event': produce(msg(XS_WATCH_EVENT, 0, b'device/vbd/768/state\0w3\0')) + take(0),
+    'watch-no-token': produce(msg(XS_WATCH_EVENT, 0, b'path-without-nul')) + take(0),
+    'wrong-req-id': produce(msg(XS_ERROR, 3, b'ENOENT\0')) + take(1, 2),
+    'wrap': b''.join(produce(msg(XS_READ, 1, bytes(200))) + take(1, 1) for _ in range(8)),
+    'too-long': produce(msg(XS_READ, 1, b'x', length=4097)) + take(),
+    'longest': b''.join(produce(msg(XS_READ, 1, b'y' * 4096)[i:i + 512]) + take(1, 1)
+                        for i in range(0, 4112, 512)),
+    'prod-runaway': produce(msg(XS_READ, 1, b'z')) + bytes([0xf0]) + struct.pack('<I', 5000) + take(),
+    'prod-behind': produce(msg(XS_READ, 1, b'z')) + take() + bytes([0xf0]) + struct.pack('<I', 3) + take(),
+    'cons-moved': produce(msg(XS_READ, 1, b'abc')) + bytes([0xf8]) + struct.pack('<I', 7) + take(),
+}
+for name, blob in seeds.items():
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(blob)
+EOF
+}
 
-LOG=$OUT/fuzz_e820.log
-start=$(date +%s)
-# shellcheck disable=SC2086
-"$BIN" $LIMIT_ARGS -max_len=12000 -artifact_prefix="$OUT/" -print_final_stats=1 \
-    "$CORPUS" "$SEEDS" >"$LOG" 2>&1
-rc=$?
-secs=$(( $(date +%s) - start ))
-[ -z "$TIME" ] && rm -rf "$CORPUS"
+# run_target NAME: build if stale, seed, run; prints its FUZZ line, 0 on PASS.
+run_target() {
+    local name=$1 bin=$OUT/fuzz_$1 log=$OUT/fuzz_$1.log seeds=$OUT/seeds-$1
+    local srcs deps incs max_len corpus limit start rc secs execs rate crash why
+    eval "srcs=\$${name}_srcs deps=\$${name}_deps incs=\$${name}_incs max_len=\$${name}_max_len"
+    result() { echo "FUZZ $name: $*"; }
 
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
-if [ $rc -eq 0 ]; then
-    result "PASS ${execs:-?} executions in ${secs}s, no invariant violated (log $LOG)"
-    exit 0
-fi
-crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$LOG" | tail -1)
-why=$(grep -m1 -E "invariant violated|ERROR: (AddressSanitizer|libFuzzer)|runtime error" "$LOG")
-result "FAIL rc=$rc ${why:-see $LOG}${crash:+ (input: $crash)}"
-exit 1
+    if [ -z "$CLANG" ]; then
+        result "FAIL clang not found (apt-get install clang-14 libclang-rt-14-dev)"
+        return 1
+    fi
+    # Rebuild only when a source or header changed.
+    # shellcheck disable=SC2086
+    if [ ! -x "$bin" ] || [ -n "$(find $srcs $deps "$0" -newer "$bin" 2>/dev/null)" ]; then
+        if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined $incs \
+                -DMINNOW_HOST_TEST -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
+                $srcs -o "$bin" 2>"$OUT/build-$name.log"; then
+            result "FAIL build failed, see $OUT/build-$name.log"
+            return 1
+        fi
+    fi
+    mkdir -p "$seeds"
+    "${name}_seeds" "$seeds" || { result "FAIL could not write seeds"; return 1; }
+
+    if [ -n "$TIME" ]; then
+        corpus=$OUT/corpus-$name
+        mkdir -p "$corpus"
+        limit="-max_total_time=$TIME"
+    else
+        corpus=$(mktemp -d "$OUT/corpus-run.XXXXXX")
+        limit="-runs=$RUNS -seed=1"
+    fi
+    start=$(date +%s%N)
+    # shellcheck disable=SC2086
+    "$bin" $limit -max_len="$max_len" -artifact_prefix="$OUT/" -print_final_stats=1 \
+        "$corpus" "$seeds" >"$log" 2>&1
+    rc=$?
+    secs=$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN { printf "%.1f", ns / 1e9 }')
+    [ -z "$TIME" ] && rm -rf "$corpus"
+
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    if [ $rc -eq 0 ]; then
+        rate=$(awk -v n="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+        result "PASS ${execs:-?} executions in ${secs}s (${rate}/s), no invariant violated (log $log)"
+        return 0
+    fi
+    crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+    why=$(grep -m1 -E "invariant violated|ERROR: (AddressSanitizer|libFuzzer)|runtime error" "$log")
+    result "FAIL rc=$rc ${why:-see $log}${crash:+ (input: $crash)}"
+    return 1
+}
+
+status=0
+for t in "${TARGETS[@]}"; do
+    run_target "$t" || status=1
+done
+exit $status

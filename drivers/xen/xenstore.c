@@ -24,6 +24,7 @@
 #include <minnow/suspend.h>
 #include <minnow/xenstore.h>
 #include <arch/layout.h>
+#include "xenstore_wire.h"
 
 struct xs_watch {
     char *path;
@@ -54,9 +55,7 @@ static struct xsd_sockmsg reply_hdr;
 static char *reply_body;
 
 /* The message being read off the ring. */
-static struct xsd_sockmsg in_hdr;
-static char in_body[XENSTORE_PAYLOAD_MAX + 1];
-static size_t in_have;              /* bytes of header + body read so far */
+static struct xs_in in;
 
 static struct xs_watch *watches;
 static struct xs_event *events_head, **events_tail = &events_head;
@@ -94,22 +93,21 @@ static void mark_broken(const char *why)
 
 static void queue_watch_event(void)
 {
-    /* Body: path NUL token NUL */
-    const char *path = in_body;
-    size_t plen = strnlen(path, in_hdr.len);
-    if (plen >= in_hdr.len) {
+    const char *path, *token;
+
+    if (xs_in_watch_event(&in, &path, &token)) {
         printk("xenstore: malformed watch event ignored\n");
         return;
     }
-    const char *token = path + plen + 1;
+    if (strlen(token) >= sizeof(((struct xs_event *)0)->token))
+        return;                     /* longer than any token of ours */
     struct xs_event *ev = calloc(1, sizeof(*ev));
     if (!ev || !(ev->path = strdup(path))) {
         printk("xenstore: no memory for a watch event on %s (dropped)\n", path);
         free(ev);
         return;
     }
-    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1),
-             token);
+    strcpy(ev->token, token);
     *events_tail = ev;
     events_tail = &ev->next;
     waitq_wake_all(&xs_waitq);
@@ -117,20 +115,21 @@ static void queue_watch_event(void)
 
 static void dispatch_message(void)
 {
-    in_body[in_hdr.len] = '\0';
-    if (in_hdr.type == XS_WATCH_EVENT) {
+    switch (xs_in_classify(&in, busy && !reply_ready, want_req_id)) {
+    case XS_IN_WATCH_EVENT:
         queue_watch_event();
         return;
-    }
-    if (!busy || reply_ready || in_hdr.req_id != want_req_id) {
+    case XS_IN_UNEXPECTED:
         printk("xenstore: unexpected reply (type %u req_id %u) ignored\n",
-               in_hdr.type, in_hdr.req_id);
+               in.hdr.type, in.hdr.req_id);
         return;
+    case XS_IN_REPLY:
+        break;
     }
-    char *body = malloc(in_hdr.len + 1);
+    char *body = malloc(in.hdr.len + 1);
     if (body)
-        memcpy(body, in_body, in_hdr.len + 1);
-    reply_hdr = in_hdr;
+        memcpy(body, in.body, in.hdr.len + 1);
+    reply_hdr = in.hdr;
     reply_body = body;              /* NULL: the caller reports -ENOMEM */
     reply_ready = true;
     waitq_wake_all(&xs_waitq);
@@ -142,31 +141,23 @@ static void reader_thread(void *unused)
         wait_event(&xs_waitq, broken || byte_ring_used(&rsp_ring) != 0);
         if (broken)
             return;
-        int used = byte_ring_used(&rsp_ring);
-        if (used < 0) {
+        size_t taken;
+        enum xs_in_status status = xs_in_take(&in, &rsp_ring, &taken);
+        if (taken)
+            evtchn_notify(xs_port); /* we freed ring space */
+        switch (status) {
+        case XS_IN_PARTIAL:
+            break;
+        case XS_IN_MESSAGE:
+            dispatch_message();
+            xs_in_reset(&in);
+            break;
+        case XS_IN_BAD_RING:
             mark_broken("response ring indexes are corrupt");
             return;
-        }
-        int n;
-        if (in_have < sizeof(in_hdr)) {
-            n = byte_ring_read(&rsp_ring, (char *)&in_hdr + in_have, sizeof(in_hdr) - in_have);
-        } else {
-            size_t body_have = in_have - sizeof(in_hdr);
-            n = byte_ring_read(&rsp_ring, in_body + body_have, in_hdr.len - body_have);
-        }
-        if (n < 0) {
-            mark_broken("response ring indexes are corrupt");
-            return;
-        }
-        in_have += n;
-        evtchn_notify(xs_port);     /* we freed ring space */
-        if (in_have == sizeof(in_hdr) && in_hdr.len > XENSTORE_PAYLOAD_MAX) {
+        case XS_IN_TOO_LONG:
             mark_broken("reply longer than XENSTORE_PAYLOAD_MAX");
             return;
-        }
-        if (in_have >= sizeof(in_hdr) && in_have == sizeof(in_hdr) + in_hdr.len) {
-            dispatch_message();
-            in_have = 0;
         }
     }
 }
@@ -502,7 +493,7 @@ static void xenstore_resume(bool cancelled)
             mark_broken("cannot attach after resume");
             return;
         }
-        in_have = 0;
+        xs_in_reset(&in);
         if (intf->rsp_prod != intf->rsp_cons) {
             printk("xenstore: dropping %u stale response bytes after resume\n",
                    intf->rsp_prod - intf->rsp_cons);
