@@ -19,6 +19,7 @@ struct port_binding {
 };
 
 static struct port_binding bindings[NR_PORTS];
+static uint32_t restores;           /* the epoch of handles made now */
 
 static inline void set_bit_atomic(unsigned long nr, volatile xen_ulong_t *addr)
 {
@@ -175,6 +176,23 @@ int evtchn_close(evtchn_port_t port)
     return close_in_xen(port);
 }
 
+struct evtchn_handle evtchn_handle(evtchn_port_t port)
+{
+    return (struct evtchn_handle){ .port = port, .epoch = restores };
+}
+
+bool evtchn_handle_is_current(struct evtchn_handle h)
+{
+    return h.epoch == restores;
+}
+
+int evtchn_close_handle(struct evtchn_handle h)
+{
+    if (!evtchn_handle_is_current(h))
+        return 0;       /* its channel ended with the restore; the number is someone else's */
+    return evtchn_close(h.port);
+}
+
 int evtchn_notify(evtchn_port_t port)
 {
     struct evtchn_send op = { .port = port };
@@ -227,12 +245,14 @@ void events_init(void)
 }
 
 /*
- * After a restore no event channel survives: forget every binding and mask
- * every port in the new shared_info; each owner binds again in its resume
- * hook.
+ * After a restore no event channel survives: forget every binding, mask
+ * every port in the new shared_info, and start a new epoch so that the
+ * handles of the old channels close nothing; each owner binds again in
+ * its resume hook.
  */
 void events_resume(void)
 {
     memset(bindings, 0, sizeof(bindings));
+    restores++;
     events_init();
 }

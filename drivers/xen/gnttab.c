@@ -39,6 +39,11 @@ uint32_t gnttab_nr_refs(void)
     return refs.nr;
 }
 
+uint32_t gnttab_stale_refs(void)
+{
+    return refs.stale;
+}
+
 /* Ask Xen for the table's frames and map them (boot and resume). */
 static int map_table(unsigned int opts)
 {
@@ -68,10 +73,10 @@ static void gnttab_resume(bool cancelled)
 {
     /*
      * A restored domain starts with an empty table: every grant is gone,
-     * so every ref is free again (owners grant afresh in their hooks).
+     * but its ref stays with its owner until the owner ends it.
      */
     if (!cancelled)
-        gnttab_refs_init(&refs, refs.next, refs.nr);
+        gnttab_refs_restored(&refs);
     if (map_table(0))
         table = NULL;
 }
@@ -117,29 +122,12 @@ int gnttab_grant_access(domid_t domid, xen_pfn_t pfn, bool readonly, grant_ref_t
         return -EINVAL;
     if (mfn > UINT32_MAX)
         return -ERANGE;         /* a v1 entry holds 32 bits of frame */
-    int rc = gnttab_refs_get(&refs, ref);
-    if (rc)
-        return rc;
-    table[*ref].domid = domid;
-    table[*ref].frame = mfn;
-    /* The peer may use the entry as soon as flags say so: publish it last. */
-    __atomic_store_n(&table[*ref].flags, GTF_permit_access | (readonly ? GTF_readonly : 0),
-                     __ATOMIC_RELEASE);
-    return 0;
+    return gnttab_refs_grant(&refs, table, domid, mfn, readonly, ref);
 }
 
 int gnttab_end_access(grant_ref_t ref)
 {
-    uint16_t flags;
-
-    if (!table || ref >= refs.nr)
+    if (ref >= refs.nr || (!table && !gnttab_refs_is_stale(&refs, ref)))
         return -EINVAL;
-    flags = __atomic_load_n(&table[ref].flags, __ATOMIC_ACQUIRE);
-    do {
-        if (flags & (GTF_reading | GTF_writing))
-            return -EBUSY;      /* still mapped by the peer */
-    } while (!__atomic_compare_exchange_n(&table[ref].flags, &flags, 0, false,
-                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-    gnttab_refs_put(&refs, ref);
-    return 0;
+    return gnttab_refs_end(&refs, table, ref);
 }

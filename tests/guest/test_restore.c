@@ -1,0 +1,151 @@
+/*
+ * What must hold across xl save / xl restore, for the services every
+ * driver uses (review finding 2).  Each test prints
+ *
+ *   RESTORE NOW [xl-setting ...]
+ *
+ * and waits: tests/toolstack/checks/restore_services.sh then saves the
+ * domain and restores it (with those settings in its config, if any).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test.h"
+#include <minnow/console.h>
+#include <minnow/events.h>
+#include <minnow/frame.h>
+#include <minnow/gnttab.h>
+#include <minnow/p2m.h>
+#include <minnow/sched.h>
+#include <minnow/suspend.h>
+#include <minnow/time.h>
+#include <minnow/xenstore.h>
+#include <arch/hypercall.h>
+#include <arch/layout.h>
+
+/* A VA in the same 2 MiB as the grant table, so its level-1 table exists. */
+#define MAP_TEST_VA (MAP_AREA_BASE + 257 * PAGE_SIZE)
+
+/* Ask the toolstack for a save and a restore; true once restored. */
+static bool restore_now(const char *settings)
+{
+    unsigned long before = suspend_count();
+    stime_t deadline = monotonic_ns() + 120 * NSEC_PER_SEC;
+
+    printk("RESTORE NOW %s\n", settings);
+    while (suspend_count() == before && monotonic_ns() < deadline)
+        msleep(20);
+    return suspend_count() != before;
+}
+
+static int own_domid(domid_t *id)
+{
+    uint64_t v;
+    int rc = xs_read_u64(XS_NO_TX, "domid", &v);
+
+    *id = v;
+    return rc;
+}
+
+/* Map ref (granted by this domain to itself) and unmap it: the grant is live. */
+static bool grant_maps(domid_t self, grant_ref_t ref)
+{
+    struct gnttab_map_grant_ref map = {
+        .host_addr = MAP_TEST_VA, .flags = GNTMAP_host_map | GNTMAP_readonly,
+        .ref = ref, .dom = self,
+    };
+    long rc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &map, 1);
+
+    if (rc || map.status != GNTST_okay)
+        return false;
+    struct gnttab_unmap_grant_ref unmap = { .host_addr = MAP_TEST_VA, .handle = map.handle };
+    hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1);
+    return true;
+}
+
+static volatile unsigned events_on[16];
+
+static void count_event(evtchn_port_t port, void *data)
+{
+    events_on[(uintptr_t)data]++;
+}
+
+/*
+ * Owner A holds a grant and a channel across the restore and gives them
+ * back late; owner B grants and binds after the restore, and Xen gives
+ * B's channel A's old port number.  A's late end and close must leave
+ * B's grant and channel alone.
+ */
+GUEST_TEST(restore_keeps_grants_and_ports_apart, TEST_NEEDS("xl-restore"))
+{
+    domid_t self;
+    xen_pfn_t pfn;
+    grant_ref_t a_ref, b_ref;
+    evtchn_port_t a_port, ends[16];
+    unsigned n = 0, hit = 0;
+
+    TEST_SKIP_IF(!gnttab_ready() || !xenstore_available(), "no grant table or xenstore");
+    TEST_ASSERT(own_domid(&self) == 0, "own domid unknown");
+    TEST_ASSERT(frame_alloc(&pfn) == 0, "no frame");
+    TEST_ASSERT(gnttab_grant_access(self, pfn, true, &a_ref) == 0, "A's grant");
+    TEST_ASSERT(evtchn_alloc_unbound(DOMID_SELF, NULL, NULL, &a_port) == 0, "A's channel");
+    struct evtchn_handle a_chan = evtchn_handle(a_port);
+    uint32_t free_before = gnttab_free_refs();
+
+    TEST_ASSERT(restore_now(""), "no save/restore within 120 s");
+
+    /* The restored domain has a new id (and a new, empty home in xenstore). */
+    TEST_ASSERT(own_domid(&self) == 0, "own domid unknown after the restore");
+    TEST_ASSERT(gnttab_grant_access(self, pfn, true, &b_ref) == 0, "B's grant");
+    /* Loopback pairs until one end has A's old number (Xen hands out the lowest free). */
+    while (n + 1 < 16 && hit == 0) {
+        TEST_ASSERT(evtchn_alloc_unbound(DOMID_SELF, count_event, (void *)(uintptr_t)n,
+                                         &ends[n]) == 0, "alloc_unbound");
+        struct evtchn_bind_interdomain bind = { .remote_dom = DOMID_SELF,
+                                                .remote_port = ends[n] };
+        TEST_ASSERT(hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &bind) == 0,
+                    "bind_interdomain");
+        ends[n + 1] = bind.local_port;
+        TEST_ASSERT(evtchn_bind(ends[n + 1], count_event, (void *)(uintptr_t)(n + 1)) == 0,
+                    "bind");
+        evtchn_unmask(ends[n]);
+        evtchn_unmask(ends[n + 1]);
+        hit = ends[n] == a_port ? n + 1 : ends[n + 1] == a_port ? n + 2 : 0;
+        n += 2;
+    }
+    TEST_ASSERT(hit, "none of %u new ports is %u, A's old one", n, a_port);
+    unsigned b_end = hit - 1, peer = b_end ^ 1;
+
+    /* A, late: */
+    int end_rc = gnttab_end_access(a_ref);
+    int close_rc = evtchn_close_handle(a_chan);
+
+    bool b_grant_live = grant_maps(self, b_ref);
+    struct evtchn_status status = { .dom = DOMID_SELF, .port = a_port };
+    long status_rc = hypercall_event_channel_op(EVTCHNOP_status, &status);
+    unsigned before = events_on[b_end];
+    evtchn_notify(ends[peer]);
+    stime_t deadline = monotonic_ns() + 100 * NSEC_PER_MSEC;
+    while (events_on[b_end] == before && monotonic_ns() < deadline)
+        msleep(1);
+    bool b_chan_live = events_on[b_end] != before;
+
+    int b_end_rc = gnttab_end_access(b_ref);
+    for (unsigned i = 0; i < n; i++)
+        evtchn_close(ends[i]);
+    frame_free(pfn);
+    TEST_ASSERT(end_rc == 0, "A ending its grant from before the restore: rc=%d", end_rc);
+    TEST_ASSERT(close_rc == 0, "A closing its channel from before the restore: rc=%d", close_rc);
+    TEST_ASSERT(b_grant_live, "B's grant (ref %u; A's was %u) no longer maps", b_ref, a_ref);
+    TEST_ASSERT(status_rc == 0 && status.status != EVTCHNSTAT_closed,
+                "B's channel on port %u was closed by A (status rc=%ld, %u)", a_port,
+                status_rc, status.status);
+    TEST_ASSERT(b_chan_live, "no event on B's port %u any more", a_port);
+    TEST_ASSERT(b_end_rc == 0, "B ending its grant: rc=%d", b_end_rc);
+    TEST_ASSERT(gnttab_free_refs() == free_before + 1 && gnttab_stale_refs() == 0,
+                "refs: %u free (%u before the restore, A's back now), %u stale",
+                gnttab_free_refs(), free_before, gnttab_stale_refs());
+    test_detail("A's ref %u and port %u; B's ref %u and port %u", a_ref, a_port, b_ref,
+                ends[b_end]);
+    return TEST_PASS;
+}
