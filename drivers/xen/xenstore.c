@@ -46,6 +46,15 @@ static evtchn_port_t xs_port;
 static bool available, broken;
 static struct waitq xs_waitq = WAITQ_INIT;
 
+/*
+ * Open transactions, counted so that a suspend can wait for them: their
+ * ids mean nothing to the xenstored of a restored domain.  While a
+ * suspend waits (quiescing), no new transaction starts.
+ */
+#define XS_SUSPEND_WAIT_NS (10 * NSEC_PER_SEC)
+static unsigned int open_transactions;
+static bool quiescing;
+
 /* The one request in flight. */
 static bool busy;
 static uint32_t next_req_id = 1;
@@ -344,9 +353,10 @@ int xs_transaction_start(xs_tx_t *tx)
 {
     char *id;
     struct xs_iov iov = { "", 1 };
-    int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
     uint64_t v;
 
+    wait_event(&xs_waitq, broken || !quiescing);
+    int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
     if (rc)
         return rc;
     /* 0 is XS_NO_TX: xenstored never hands it out. */
@@ -355,6 +365,7 @@ int xs_transaction_start(xs_tx_t *tx)
         rc = -EIO;
     } else {
         *tx = v;
+        open_transactions++;
     }
     free(id);
     return rc;
@@ -363,7 +374,14 @@ int xs_transaction_start(xs_tx_t *tx)
 int xs_transaction_end(xs_tx_t tx, bool abort)
 {
     struct xs_iov iov = { abort ? "F" : "T", 2 };
-    return xs_talk(XS_TRANSACTION_END, tx, &iov, 1, NULL, NULL);
+    int rc = xs_talk(XS_TRANSACTION_END, tx, &iov, 1, NULL, NULL);
+
+    /* Ended whatever the outcome (EAGAIN too), unless it was never open. */
+    if (rc != -ENOENT && open_transactions > 0) {
+        open_transactions--;
+        waitq_wake_all(&xs_waitq);
+    }
+    return rc;
 }
 
 int xs_transaction_run(int (*fn)(xs_tx_t tx, void *arg), void *arg, unsigned int max_tries)
@@ -477,10 +495,22 @@ static int xenstore_attach(void)
     return rc;
 }
 
-/* Let the request in flight finish, then hold the channel until resume. */
+/*
+ * Hold new transactions, let the open ones end and the request in flight
+ * finish, then hold the channel until resume.  A transaction still open
+ * after XS_SUSPEND_WAIT_NS refuses the suspend.
+ */
 static int xenstore_suspend(void)
 {
-    wait_event(&xs_waitq, broken || !busy);
+    quiescing = true;
+    if (!wait_event_timeout(&xs_waitq, broken || (!busy && open_transactions == 0),
+                            XS_SUSPEND_WAIT_NS)) {
+        printk("xenstore: %u transactions still open after %llu s: suspend refused\n",
+               open_transactions, XS_SUSPEND_WAIT_NS / NSEC_PER_SEC);
+        quiescing = false;
+        waitq_wake_all(&xs_waitq);
+        return -EBUSY;
+    }
     busy = true;
     return 0;
 }
@@ -502,6 +532,7 @@ static void xenstore_resume(bool cancelled)
         evtchn_unmask(xs_port);
     }
     busy = false;
+    quiescing = false;
     waitq_wake_all(&xs_waitq);
     if (cancelled)
         return;

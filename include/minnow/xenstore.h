@@ -33,6 +33,11 @@ int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n);
 /* Read a number (parse_u64: decimal, or 0x hex); -EINVAL if the text is not one. */
 int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value);
 
+/*
+ * A suspend waits until every open transaction has ended (and refuses
+ * after 10 s); meanwhile xs_transaction_start() waits, and starts on the
+ * restored domain's connection.  So a transaction never spans a restore.
+ */
 int xs_transaction_start(xs_tx_t *tx);
 int xs_transaction_end(xs_tx_t tx, bool abort);
 /* Run fn inside a transaction, retrying the whole thing on -EAGAIN. */

@@ -1,6 +1,6 @@
 /*
  * What must hold across xl save / xl restore, for the services every
- * driver uses (review finding 2).  Each test prints
+ * driver uses (review findings 2, 5).  Each test prints
  *
  *   RESTORE NOW [xl-setting ...]
  *
@@ -26,16 +26,28 @@
 /* A VA in the same 2 MiB as the grant table, so its level-1 table exists. */
 #define MAP_TEST_VA (MAP_AREA_BASE + 257 * PAGE_SIZE)
 
+static void ask_for_restore(const char *settings)
+{
+    printk("RESTORE NOW %s\n", settings);
+}
+
+/* True once the domain was restored (suspend_count() moved on from before). */
+static bool restored_since(unsigned long before)
+{
+    stime_t deadline = monotonic_ns() + 120 * NSEC_PER_SEC;
+
+    while (suspend_count() == before && monotonic_ns() < deadline)
+        msleep(20);
+    return suspend_count() != before;
+}
+
 /* Ask the toolstack for a save and a restore; true once restored. */
 static bool restore_now(const char *settings)
 {
     unsigned long before = suspend_count();
-    stime_t deadline = monotonic_ns() + 120 * NSEC_PER_SEC;
 
-    printk("RESTORE NOW %s\n", settings);
-    while (suspend_count() == before && monotonic_ns() < deadline)
-        msleep(20);
-    return suspend_count() != before;
+    ask_for_restore(settings);
+    return restored_since(before);
 }
 
 static int own_domid(domid_t *id)
@@ -147,5 +159,82 @@ GUEST_TEST(restore_keeps_grants_and_ports_apart, TEST_NEEDS("xl-restore"))
                 gnttab_free_refs(), free_before, gnttab_stale_refs());
     test_detail("A's ref %u and port %u; B's ref %u and port %u", a_ref, a_port, b_ref,
                 ends[b_end]);
+    return TEST_PASS;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+static volatile bool suspend_started;
+
+/* Sees domain_suspend()'s first line: the suspend hooks are about to run. */
+static void spot_suspend(const char *buf, size_t len)
+{
+    static const char line[] = "suspend: suspending";
+
+    for (size_t i = 0; i + sizeof(line) - 1 <= len; i++)
+        if (memcmp(buf + i, line, sizeof(line) - 1) == 0)
+            suspend_started = true;
+}
+
+struct late_start {
+    volatile bool done;
+    int rc;
+    unsigned long suspends_when_started;
+};
+
+static void start_late(void *arg)
+{
+    struct late_start *l = arg;
+    xs_tx_t tx;
+
+    l->rc = xs_transaction_start(&tx);
+    l->suspends_when_started = suspend_count();
+    if (l->rc == 0)
+        l->rc = xs_transaction_end(tx, true);
+    l->done = true;
+}
+
+/*
+ * A transaction open when the toolstack asks for the suspend: the suspend
+ * waits until it has ended, and a transaction started meanwhile starts
+ * after the restore, on the new connection.
+ */
+GUEST_TEST(restore_waits_for_open_transactions, TEST_NEEDS("xl-restore"))
+{
+    static struct console_backend spotter = { .name = "suspend-spotter",
+                                              .write = spot_suspend };
+    static struct late_start late;
+    unsigned long suspends = suspend_count();
+    xs_tx_t tx;
+
+    TEST_SKIP_IF(!xenstore_available(), "no xenstore");
+    xs_rm(XS_NO_TX, "data/minnow-tx");
+    TEST_ASSERT(xs_transaction_start(&tx) == 0, "start");
+    TEST_ASSERT(xs_write(tx, "data/minnow-tx", "committed") == 0, "write in the transaction");
+    suspend_started = false;
+    late = (struct late_start){ 0 };
+    console_register(&spotter);
+    ask_for_restore("");
+    stime_t deadline = monotonic_ns() + 60 * NSEC_PER_SEC;
+    while (!suspend_started && monotonic_ns() < deadline)
+        msleep(10);
+    console_unregister(&spotter);
+    TEST_ASSERT(suspend_started, "no suspend within 60 s");
+
+    /* The suspend is under way: give it time to get past xenstore, if it would. */
+    TEST_ASSERT(thread_create("xs-late-start", start_late, &late), "no thread");
+    msleep(500);
+    int commit_rc = xs_transaction_end(tx, false);
+    bool before_suspend = suspend_count() == suspends;
+    restored_since(suspends);
+    deadline = monotonic_ns() + 10 * NSEC_PER_SEC;
+    while (!late.done && monotonic_ns() < deadline)
+        msleep(10);
+    TEST_ASSERT(commit_rc == 0, "committing the open transaction: rc=%d", commit_rc);
+    TEST_ASSERT(before_suspend, "the domain was saved while the transaction was open");
+    TEST_ASSERT(suspend_count() > suspends, "no save/restore within 120 s");
+    TEST_ASSERT(late.done && late.rc == 0, "the late transaction: rc=%d", late.rc);
+    TEST_ASSERT(late.suspends_when_started > suspends,
+                "a transaction started while the suspend waited");
     return TEST_PASS;
 }

@@ -1,5 +1,6 @@
 # Xen services across xl save / xl restore (tests/guest/test_restore.c):
-# grant refs and event ports kept apart between owners.  Each test prints
+# grant refs and event ports kept apart between owners, open xenstore
+# transactions waited for.  Each test prints
 # "RESTORE NOW [xl-setting ...]"; this check saves the domain and restores
 # it, with those settings added to its config.
 # provides: xl-restore
@@ -59,6 +60,6 @@ _next_step() {
         [ "$(console_text "$1" | grep -c '^RESTORE NOW')" -gt "$2" ]
 }
 
-tests=restore_keeps_grants_and_ports_apart
+tests=restore_keeps_grants_and_ports_apart,restore_waits_for_open_transactions
 run_domain restorer
 pass "$(grep -c ': PASS' "$CHECK_DIR/results-restorer") tests over as many save/restore rounds"
