@@ -98,6 +98,7 @@ int domain_suspend(void)
     }
 
     unsigned long flags = local_events_save();
+    time_suspend();
     canonicalise_start_info(true);
     /*
      * The page that shows shared_info must map guest RAM while saved: the

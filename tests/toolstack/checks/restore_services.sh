@@ -1,6 +1,6 @@
 # Xen services across xl save / xl restore (tests/guest/test_restore.c):
 # grant refs and event ports kept apart between owners, open xenstore
-# transactions waited for.  Each test prints
+# transactions waited for, the clock stopped while saved.  Each test prints
 # "RESTORE NOW [xl-setting ...]"; this check saves the domain and restores
 # it, with those settings added to its config.
 # provides: xl-restore
@@ -61,5 +61,7 @@ _next_step() {
 }
 
 tests=restore_keeps_grants_and_ports_apart,restore_waits_for_open_transactions
+tests=$tests,restore_keeps_time_continuous
 run_domain restorer
-pass "$(grep -c ': PASS' "$CHECK_DIR/results-restorer") tests over as many save/restore rounds"
+time=$(console_text restorer | sed -n 's/^TEST restore_keeps_time_continuous: PASS //p')
+pass "$(grep -c ': PASS' "$CHECK_DIR/results-restorer") tests over as many save/restore rounds; $time"
