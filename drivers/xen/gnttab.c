@@ -44,6 +44,20 @@ uint32_t gnttab_stale_refs(void)
     return refs.stale;
 }
 
+/* How many table frames Xen lets this domain have: 0 and *max, or -errno. */
+static int query_max_frames(uint32_t *max)
+{
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    long rc = hypercall_grant_table_op(GNTTABOP_query_size, &q, 1);
+
+    if (rc || q.status != GNTST_okay) {
+        printk("gnttab: GNTTABOP_query_size failed: rc=%ld status=%d\n", rc, q.status);
+        return rc ? rc : -EIO;
+    }
+    *max = q.max_nr_frames;
+    return 0;
+}
+
 /* Ask Xen for the table's frames and map them (boot and resume). */
 static int map_table(unsigned int opts)
 {
@@ -66,19 +80,35 @@ static int map_table(unsigned int opts)
 /* The table frames are Xen's: a save cannot translate a mapping of them. */
 static int gnttab_suspend(void)
 {
+    if (!table)
+        return 0;               /* nothing mapped (a restore left no table) */
     return pt_unmap_range(GNTTAB_VA, nr_frames, PT_ALLOW_CHANGE_LIVE);
 }
 
 static void gnttab_resume(bool cancelled)
 {
+    uint32_t max;
+
     /*
      * A restored domain starts with an empty table: every grant is gone,
      * but its ref stays with its owner until the owner ends it.
      */
     if (!cancelled)
         gnttab_refs_restored(&refs);
-    if (map_table(0))
+    /* The new host may allow fewer frames (its gnttab_max_frames, the domain's config). */
+    if (!cancelled && query_max_frames(&max) == 0 && max < nr_frames) {
+        printk("gnttab: the restored domain may have %u grant-table frames, minnow's "
+               "refs need %u: NO GRANTS from now on (grant_access fails with -ENODEV)\n",
+               max, nr_frames);
         table = NULL;
+        return;
+    }
+    if (map_table(0)) {
+        printk("gnttab: the table is gone: NO GRANTS from now on\n");
+        table = NULL;
+        return;
+    }
+    table = (grant_entry_v1_t *)GNTTAB_VA;
 }
 
 static struct suspend_hooks gnttab_hooks = {
@@ -89,14 +119,12 @@ static struct suspend_hooks gnttab_hooks = {
 
 int gnttab_init(void)
 {
-    struct gnttab_query_size q = { .dom = DOMID_SELF };
-    long rc = hypercall_grant_table_op(GNTTABOP_query_size, &q, 1);
+    uint32_t max;
+    int rc = query_max_frames(&max);
 
-    if (rc || q.status != GNTST_okay) {
-        printk("gnttab: GNTTABOP_query_size failed: rc=%ld status=%d\n", rc, q.status);
-        return rc ? rc : -EIO;
-    }
-    nr_frames = q.max_nr_frames < GNTTAB_MAX_FRAMES ? q.max_nr_frames : GNTTAB_MAX_FRAMES;
+    if (rc)
+        return rc;
+    nr_frames = max < GNTTAB_MAX_FRAMES ? max : GNTTAB_MAX_FRAMES;
     grant_ref_t *next = malloc(nr_frames * ENTRIES_PER_FRAME * sizeof(grant_ref_t));
     if (!next)
         return -ENOMEM;
@@ -108,7 +136,7 @@ int gnttab_init(void)
     gnttab_refs_init(&refs, next, nr_frames * ENTRIES_PER_FRAME);
     suspend_register(&gnttab_hooks);
     printk("gnttab: %u frames (%u refs, Xen allows %u frames) at %#lx\n", nr_frames,
-           refs.nr, q.max_nr_frames, (unsigned long)GNTTAB_VA);
+           refs.nr, max, (unsigned long)GNTTAB_VA);
     return 0;
 }
 

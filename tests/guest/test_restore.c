@@ -1,6 +1,6 @@
 /*
  * What must hold across xl save / xl restore, for the services every
- * driver uses (review findings 2, 4, 5).  Each test prints
+ * driver uses (review findings 2, 4, 5, 20).  Each test prints
  *
  *   RESTORE NOW [xl-setting ...]
  *
@@ -295,5 +295,37 @@ GUEST_TEST(restore_keeps_time_continuous, TEST_NEEDS("xl-restore"))
     test_detail("%lu ms of monotonic time, %lu ms of wall clock across the save/restore",
                 (unsigned long)((mono1 - mono0) / NSEC_PER_MSEC),
                 (unsigned long)((wall1 - wall0) / NSEC_PER_MSEC));
+    return TEST_PASS;
+}
+
+/* ---- a host that allows fewer grant frames ------------------------------ */
+
+GUEST_TEST(restore_with_fewer_grant_frames, TEST_NEEDS("xl-restore"))
+{
+    domid_t self;
+    xen_pfn_t pfn;
+    grant_ref_t ref, other;
+
+    TEST_SKIP_IF(!gnttab_ready() || !xenstore_available(), "no grant table or xenstore");
+    TEST_ASSERT(gnttab_nr_refs() > 2 * PAGE_SIZE / sizeof(grant_entry_v1_t),
+                "the table has only %u refs: 2 frames would hold them", gnttab_nr_refs());
+    TEST_ASSERT(own_domid(&self) == 0, "own domid unknown");
+    TEST_ASSERT(frame_alloc(&pfn) == 0, "no frame");
+    TEST_ASSERT(gnttab_grant_access(self, pfn, true, &ref) == 0, "grant");
+    uint32_t free_before = gnttab_free_refs();
+
+    TEST_ASSERT(restore_now("max_grant_frames=2"), "no save/restore within 120 s");
+    bool ready = gnttab_ready();
+    uint32_t free_after = gnttab_free_refs(), stale = gnttab_stale_refs();
+    int end_rc = gnttab_end_access(ref);
+    int grant_rc = gnttab_grant_access(self, pfn, true, &other);
+    frame_free(pfn);
+    TEST_ASSERT(!ready, "a table of %u refs set up where 2 frames are allowed",
+                gnttab_nr_refs());
+    TEST_ASSERT(free_after == free_before && stale == 1,
+                "refs under their owners changed: %u free (%u before), %u stale",
+                free_after, free_before, stale);
+    TEST_ASSERT(end_rc == 0, "giving back the ref from before the restore: rc=%d", end_rc);
+    TEST_ASSERT(grant_rc == -ENODEV, "granting without a table: rc=%d", grant_rc);
     return TEST_PASS;
 }

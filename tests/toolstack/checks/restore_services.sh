@@ -1,6 +1,7 @@
 # Xen services across xl save / xl restore (tests/guest/test_restore.c):
 # grant refs and event ports kept apart between owners, open xenstore
-# transactions waited for, the clock stopped while saved.  Each test prints
+# transactions waited for, the clock stopped while saved; then a restore
+# onto a config that allows fewer grant frames.  Each test prints
 # "RESTORE NOW [xl-setting ...]"; this check saves the domain and restores
 # it, with those settings added to its config.
 # provides: xl-restore
@@ -60,8 +61,18 @@ _next_step() {
         [ "$(console_text "$1" | grep -c '^RESTORE NOW')" -gt "$2" ]
 }
 
+# Each domain in a subshell (fail exits it), so both always run.
+problems=
 tests=restore_keeps_grants_and_ports_apart,restore_waits_for_open_transactions
 tests=$tests,restore_keeps_time_continuous
-run_domain restorer
+( run_domain restorer ) || problems="$(cat "$CHECK_DIR/detail")"
 time=$(console_text restorer | sed -n 's/^TEST restore_keeps_time_continuous: PASS //p')
-pass "$(grep -c ': PASS' "$CHECK_DIR/results-restorer") tests over as many save/restore rounds; $time"
+
+# Last, as it leaves the domain without grants.
+tests=restore_with_fewer_grant_frames
+( run_domain shrinker &&
+  { console_has shrinker '^gnttab: the restored domain may have 2 grant-table frames' ||
+    fail "shrinker: no message saying the restored domain has too few grant frames"; } ) ||
+    problems="${problems:+$problems; }$(cat "$CHECK_DIR/detail")"
+[ -z "$problems" ] || fail "$problems"
+pass "4 tests over 4 save/restore rounds; $time"
