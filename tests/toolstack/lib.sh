@@ -20,6 +20,7 @@
 #     [0x<start>-0x<end>) <name> (type <n>), <k> KiB
 #   TEST <name>: PASS|FAIL|SKIP ...            tests=... on the cmdline
 #   Test result: SUCCESS|FAILURE|ERROR|SKIP
+#   RESTORE NOW [xl-setting ...]               tests/guest/test_restore.c
 READY_ERE='^minnow: ready'
 # shutdown_ere REASON: the line minnow prints when control/shutdown asks.
 shutdown_ere() { echo "^minnow: $1 requested by the toolstack"; }
