@@ -71,14 +71,21 @@ static int write_backend_state(const char *backend, const char *value)
 
 /*
  * What a caller does with a device whose init failed or that it released:
- * frees it.  The memory stays (the test owns it) but holds a marker a
- * leftover watch would overwrite.
+ * frees it.  Here the memory stays (the test owns it) and holds a marker;
+ * then the backend moves on.  A watch left behind would fire into the
+ * "freed" device and overwrite the marker with the state it reads from
+ * the otherend planted here (3).  Returns the state found in dev.
  */
-static void release_memory(struct xenbus_device *dev)
+static unsigned int state_after_free(struct xenbus_device *dev, const char *backend,
+                                     const char *new_state)
 {
+    xs_write(XS_NO_TX, "data/minnowtest-released/state", "3");
     memset(dev, 0, sizeof(*dev));
     strcpy(dev->otherend, "data/minnowtest-released");
     dev->otherend_state = POISONED_STATE;
+    write_backend_state(backend, new_state);
+    msleep(200);
+    return dev->otherend_state;
 }
 
 GUEST_TEST(xenbus_bad_backend_state_leaves_no_watch, 0)
@@ -88,20 +95,15 @@ GUEST_TEST(xenbus_bad_backend_state_leaves_no_watch, 0)
 
     TEST_SKIP_IF(!xenstore_available(), "no xenstore (dom0 without a toolstack)");
     TEST_SKIP_IF(backend_of("0", &backend), "no device/minnowtest/0 (xenbus_devices check only)");
-    xs_write(XS_NO_TX, "data/minnowtest-released/state", "3");
     int rc = write_backend_state(backend, "9");
     TEST_ASSERT(rc == 0, "writing the backend state: rc=%d", rc);
 
     rc = xenbus_device_init(&dev, "minnowtest", "0");
     TEST_ASSERT(rc == -EINVAL, "init with backend state 9: rc=%d", rc);
-    release_memory(&dev);
-    /* The backend moves on: a watch left behind fires into freed memory. */
-    write_backend_state(backend, "1");
-    msleep(200);
+    unsigned int state = state_after_free(&dev, backend, "1");
     free(backend);
-    TEST_ASSERT(dev.otherend_state == POISONED_STATE,
-                "a watch left behind by the failed init wrote state %u into the device",
-                dev.otherend_state);
+    TEST_ASSERT(state == POISONED_STATE,
+                "a watch left behind by the failed init wrote state %u into the device", state);
     return TEST_PASS;
 }
 
@@ -114,7 +116,6 @@ GUEST_TEST(xenbus_long_backend_path_unwatches, 0)
     TEST_SKIP_IF(backend_of("1", &backend), "no device/minnowtest/1 (xenbus_devices check only)");
     TEST_ASSERT(strlen(backend) > 80 && strlen(backend) < sizeof(dev.otherend),
                 "backend path of %zu characters", strlen(backend));
-    xs_write(XS_NO_TX, "data/minnowtest-released/state", "3");
     int rc = write_backend_state(backend, "1");
     TEST_ASSERT(rc == 0, "writing the backend state: rc=%d", rc);
 
@@ -134,13 +135,10 @@ GUEST_TEST(xenbus_long_backend_path_unwatches, 0)
     TEST_ASSERT(rc == 0, "the watch did not see the backend move to InitWait (still %s)",
                 xenbus_state_name(seen));
     xenbus_device_release(&dev);
-    release_memory(&dev);
-    write_backend_state(backend, "4");
-    msleep(200);
+    unsigned int state = state_after_free(&dev, backend, "4");
     free(backend);
-    TEST_ASSERT(dev.otherend_state == POISONED_STATE,
-                "the watch outlived xenbus_device_release and wrote state %u",
-                dev.otherend_state);
+    TEST_ASSERT(state == POISONED_STATE,
+                "the watch outlived xenbus_device_release and wrote state %u", state);
     return TEST_PASS;
 }
 
