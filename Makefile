@@ -165,7 +165,8 @@ test: deps all host-tests
 	$(Q)scripts/run-tests.sh
 
 # libFuzzer runs, FUZZ_TIME seconds per target (scripts/fuzz.sh: the E820
-# sanitizer + planner, blkfront's response handling); make test runs bounded ones.
+# sanitizer + planner, blkfront's response handling, the reading of
+# xenstored's replies); make test runs bounded ones.
 FUZZ_TIME ?= 300
 fuzz:
 	$(Q)scripts/fuzz.sh --time $(FUZZ_TIME)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <minnow/console.h>
+#include <minnow/events.h>
 #include <arch/hypercall.h>
 
 /* PV equivalent of writing to a UART: Xen prints it (dom0, or debug Xen). */
@@ -61,8 +62,16 @@ void console_replay_early(struct console_backend *be)  /* be may be NULL */
     early_capture = false;
 }
 
+/*
+ * Backends are not re-entrant (a ring backend reads its producer index,
+ * copies, then publishes it), and event handlers print too.  Events stay
+ * masked while a message is written, so a handler's message comes after
+ * the thread's, not inside it; the upcall itself runs masked already.
+ */
 void console_write(const char *buf, size_t len)
 {
+    unsigned long flags = local_events_save();
+
     if (early_capture) {
         size_t n = len < sizeof(early_log) - early_len ? len : sizeof(early_log) - early_len;
         memcpy(early_log + early_len, buf, n);
@@ -70,6 +79,7 @@ void console_write(const char *buf, size_t len)
     }
     for (struct console_backend *be = backends; be; be = be->next)
         be->write(buf, len);
+    local_events_restore(flags);
 }
 
 int vprintk(const char *fmt, va_list ap)

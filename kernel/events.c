@@ -20,6 +20,7 @@ struct port_binding {
 };
 
 static struct port_binding bindings[NR_PORTS];
+static uint32_t restores;           /* the epoch of handles made now */
 
 static inline void set_bit_atomic(unsigned long nr, volatile xen_ulong_t *addr)
 {
@@ -56,6 +57,9 @@ void local_events_enable(void)
 
 unsigned long local_events_save(void)
 {
+    /* Before shared_info is mapped (early printk) no event can arrive. */
+    if (!shared_info)
+        return 1;
     unsigned long was = this_vcpu()->evtchn_upcall_mask;
     local_events_disable();
     return was;
@@ -116,6 +120,31 @@ void evtchn_unbind(evtchn_port_t port)
     bindings[port].data = NULL;
 }
 
+static long close_in_xen(evtchn_port_t port)
+{
+    struct evtchn_close op = { .port = port };
+    long rc = hypercall_event_channel_op(EVTCHNOP_close, &op);
+
+    if (rc)
+        printk("evtchn: EVTCHNOP_close(%u) failed: rc=%ld\n", port, rc);
+    return rc;
+}
+
+/* A channel Xen just gave us gets its handler, or goes back to Xen. */
+static int bind_new_channel(evtchn_port_t port, evtchn_handler_t handler, void *data,
+                            evtchn_port_t *out)
+{
+    int rc = evtchn_bind(port, handler, data);
+
+    if (rc) {
+        printk("evtchn: cannot bind new port %u: rc=%d (closing it)\n", port, rc);
+        close_in_xen(port);
+        return rc;
+    }
+    *out = port;
+    return 0;
+}
+
 int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
                      evtchn_port_t *port)
 {
@@ -126,11 +155,7 @@ int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
         printk("evtchn: EVTCHNOP_bind_virq(%u) failed: rc=%ld\n", virq, rc);
         return rc;
     }
-    rc = evtchn_bind(op.port, handler, data);
-    if (rc)
-        return rc;
-    *port = op.port;
-    return 0;
+    return bind_new_channel(op.port, handler, data, port);
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
@@ -143,22 +168,30 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
         printk("evtchn: EVTCHNOP_alloc_unbound failed: rc=%ld\n", rc);
         return rc;
     }
-    rc = evtchn_bind(op.port, handler, data);
-    if (rc)
-        return rc;
-    *port = op.port;
-    return 0;
+    return bind_new_channel(op.port, handler, data, port);
 }
 
 int evtchn_close(evtchn_port_t port)
 {
-    struct evtchn_close op = { .port = port };
-
     evtchn_unbind(port);
-    long rc = hypercall_event_channel_op(EVTCHNOP_close, &op);
-    if (rc)
-        printk("evtchn: EVTCHNOP_close(%u) failed: rc=%ld\n", port, rc);
-    return rc;
+    return close_in_xen(port);
+}
+
+struct evtchn_handle evtchn_handle(evtchn_port_t port)
+{
+    return (struct evtchn_handle){ .port = port, .epoch = restores };
+}
+
+bool evtchn_handle_is_current(struct evtchn_handle h)
+{
+    return h.epoch == restores;
+}
+
+int evtchn_close_handle(struct evtchn_handle h)
+{
+    if (!evtchn_handle_is_current(h))
+        return 0;       /* its channel ended with the restore; the number is someone else's */
+    return evtchn_close(h.port);
 }
 
 int evtchn_notify(evtchn_port_t port)
@@ -213,12 +246,14 @@ void events_init(void)
 }
 
 /*
- * After a restore no event channel survives: forget every binding and mask
- * every port in the new shared_info; each owner binds again in its resume
- * hook.
+ * After a restore no event channel survives: forget every binding, mask
+ * every port in the new shared_info, and start a new epoch so that the
+ * handles of the old channels close nothing; each owner binds again in
+ * its resume hook.
  */
 void events_resume(void)
 {
     memset(bindings, 0, sizeof(bindings));
+    restores++;
     events_init();
 }

@@ -8,6 +8,8 @@
 
 static evtchn_port_t timer_port;
 unsigned long timer_interrupts;
+static int64_t mono_offset;         /* monotonic = system time + this (time.h) */
+static stime_t mono_at_suspend;
 
 static inline uint64_t rdtsc(void)
 {
@@ -16,7 +18,8 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-stime_t monotonic_ns(void)
+/* Xen's system time: nanoseconds since this host booted. */
+static stime_t system_time_ns(void)
 {
     volatile struct vcpu_time_info *t = &this_vcpu()->time;
     uint32_t version;
@@ -48,16 +51,27 @@ void wall_clock(uint64_t *sec, uint32_t *nsec)
         smp_rmb();
     } while ((version & 1) || version != shared_info->wc_version);
 
-    uint64_t total = ns + monotonic_ns();
+    uint64_t total = ns + system_time_ns();
     *sec = s + total / NSEC_PER_SEC;
     *nsec = total % NSEC_PER_SEC;
 }
 
+stime_t monotonic_ns(void)
+{
+    return pvclock_to_monotonic(system_time_ns(), mono_offset);
+}
+
+stime_t monotonic_to_system(stime_t deadline)
+{
+    return pvclock_to_system(deadline, mono_offset);
+}
+
 void timer_set_deadline(stime_t deadline)
 {
-    long rc = hypercall_set_timer_op(deadline);
+    stime_t system = monotonic_to_system(deadline);
+    long rc = hypercall_set_timer_op(system);
     if (rc)
-        printk("time: set_timer_op(%lu) failed: rc=%ld\n", (unsigned long)deadline, rc);
+        printk("time: set_timer_op(%lu) failed: rc=%ld\n", (unsigned long)system, rc);
 }
 
 static void timer_event(evtchn_port_t port, void *data)
@@ -73,9 +87,15 @@ static void bind_timer(void)
     evtchn_unmask(timer_port);
 }
 
-/* A restored domain has no VIRQ bound; the PV clock itself just carries on. */
+void time_suspend(void)
+{
+    mono_at_suspend = monotonic_ns();
+}
+
+/* A restored domain has no VIRQ bound, and maybe another host's clock. */
 void time_resume(void)
 {
+    mono_offset = pvclock_restore_offset(mono_at_suspend, system_time_ns());
     bind_timer();
 }
 

@@ -19,7 +19,7 @@
 #     provides X names a test needing X;
 #   - what a run provides is true of it: crash is a runs.conf line naming
 #     that one test; dom0-balloon-headroom has --dom0-max above --dom0-mem;
-#     disk and xl-save-restore come from toolstack checks only;
+#     disk, xl-save-restore and xl-restore come from toolstack checks only;
 #   - a runs.conf line naming a test with a need does not also run `all`;
 #   - every test with a need is named by some run.
 #
@@ -176,7 +176,7 @@ check_run() {
                     err "$where: provides $p, which is minnow as dom0: a runs.conf line or a bench script"
                 why=$(headroom_problem "$options")
                 [ -z "$why" ] || err "$where: provides $p but $why" ;;
-            disk|xl-save-restore|block-detach)
+            disk|xl-save-restore|block-detach|xl-restore)
                 [ "$kind" = toolstack ] ||
                     err "$where: provides $p, which only a toolstack check can (minnow as dom0 has no backend)" ;;
             *)

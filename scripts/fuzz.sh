@@ -2,6 +2,7 @@
 # Build and run the libFuzzer targets (tests/fuzz/fuzz_NAME.c):
 #   e820      the E820 sanitizer + planner (mm/e820.c, mm/e820_plan.c)
 #   blkfront  blkfront's response handling (drivers/blk/blkfront_rsp.c)
+#   xenstore  reading xenstored's replies (drivers/xen/xenstore_wire.c)
 #
 #   scripts/fuzz.sh [TARGET...]           bounded: 20000 executions each from
 #                                         the seeds (make test); one line per
@@ -25,12 +26,12 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --time) TIME=${2:?--time needs seconds}; shift ;;
         --runs) RUNS=${2:?--runs needs a count}; shift ;;
-        e820|blkfront) TARGETS+=("$1") ;;
-        *) echo "usage: $0 [--runs N | --time SECONDS] [e820] [blkfront]" >&2; exit 2 ;;
+        e820|blkfront|xenstore) TARGETS+=("$1") ;;
+        *) echo "usage: $0 [--runs N | --time SECONDS] [e820] [blkfront] [xenstore]" >&2; exit 2 ;;
     esac
     shift
 done
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(e820 blkfront)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(e820 blkfront xenstore)
 
 CLANG=$(command -v clang-14 || command -v clang || true)
 mkdir -p "$OUT"
@@ -45,6 +46,10 @@ blkfront_srcs="tests/fuzz/fuzz_blkfront.c drivers/blk/blkfront_rsp.c"
 blkfront_deps="drivers/blk/blkfront_priv.h include/minnow/blkfront.h"
 blkfront_incs="-Iinclude -Iarch/x86_64/include -Idrivers/blk"
 blkfront_max_len=4096
+xenstore_srcs="tests/fuzz/fuzz_xenstore.c drivers/xen/xenstore_wire.c kernel/byte_ring.c"
+xenstore_deps="drivers/xen/xenstore_wire.h include/minnow/byte_ring.h"
+xenstore_incs="-I. -Iinclude -Iarch/x86_64/include"
+xenstore_max_len=16384
 
 # The maps the unit tests know, in the target's input format.
 e820_seeds() {
@@ -118,6 +123,42 @@ seeds = {
                       answer(0, 0) + take + bytes([7, 0]) + take + reap(0) + reap(1) + bytes([7, 0]),
     'full-ring': b''.join(issue(i % 2, i) for i in range(33)) +
                  b''.join(answer(0, 1) for _ in range(32)) + take,
+}
+for name, blob in seeds.items():
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(blob)
+EOF
+}
+
+# Step scripts (tests/fuzz/fuzz_xenstore.c has the codes): replies and
+# watch events whole, in pieces and across the ring's end; one of each
+# kind of damage.
+xenstore_seeds() {
+python3 - "$1" <<'EOF'
+import os, struct, sys
+d = sys.argv[1]
+def msg(typ, req, body, length=None):
+    return struct.pack('<IIII', typ, req, 0, len(body) if length is None else length) + body
+def produce(data):              # steps of at most 128 bytes
+    return b''.join(bytes([len(data[i:i + 128]) - 1]) + data[i:i + 128]
+                    for i in range(0, len(data), 128))
+def take(waiting=1, req=0):
+    return bytes([0x80 | waiting << 2 | req])
+XS_READ, XS_WATCH_EVENT, XS_ERROR = 2, 15, 16
+reply = msg(XS_READ, 2, b'abcdef')
+seeds = {
+    'reply': produce(msg(XS_READ, 1, b'value')) + take(1, 1),
+    'pieces': produce(reply[:9]) + take() + produce(reply[9:]) + take(1, 2),
+    'watch-event': produce(msg(XS_WATCH_EVENT, 0, b'device/vbd/768/state\0w3\0')) + take(0),
+    'watch-no-token': produce(msg(XS_WATCH_EVENT, 0, b'path-without-nul')) + take(0),
+    'wrong-req-id': produce(msg(XS_ERROR, 3, b'ENOENT\0')) + take(1, 2),
+    'wrap': b''.join(produce(msg(XS_READ, 1, bytes(200))) + take(1, 1) for _ in range(8)),
+    'too-long': produce(msg(XS_READ, 1, b'x', length=4097)) + take(),
+    'longest': b''.join(produce(msg(XS_READ, 1, b'y' * 4096)[i:i + 512]) + take(1, 1)
+                        for i in range(0, 4112, 512)),
+    'prod-runaway': produce(msg(XS_READ, 1, b'z')) + bytes([0xf0]) + struct.pack('<I', 5000) + take(),
+    'prod-behind': produce(msg(XS_READ, 1, b'z')) + take() + bytes([0xf0]) + struct.pack('<I', 3) + take(),
+    'cons-moved': produce(msg(XS_READ, 1, b'abc')) + bytes([0xf8]) + struct.pack('<I', 7) + take(),
 }
 for name, blob in seeds.items():
     with open(os.path.join(d, name), 'wb') as f:

@@ -37,7 +37,7 @@ static evtchn_port_t port;
  */
 static void wait_for_ring_space(stime_t until)
 {
-    struct sched_poll poll = { .nr_ports = 1, .timeout = until };
+    struct sched_poll poll = { .nr_ports = 1, .timeout = monotonic_to_system(until) };
 
     set_xen_guest_handle(poll.ports, &port);
     evtchn_clear(port);

@@ -39,6 +39,25 @@ uint32_t gnttab_nr_refs(void)
     return refs.nr;
 }
 
+uint32_t gnttab_stale_refs(void)
+{
+    return refs.stale;
+}
+
+/* How many table frames Xen lets this domain have: 0 and *max, or -errno. */
+static int query_max_frames(uint32_t *max)
+{
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    long rc = hypercall_grant_table_op(GNTTABOP_query_size, &q, 1);
+
+    if (rc || q.status != GNTST_okay) {
+        printk("gnttab: GNTTABOP_query_size failed: rc=%ld status=%d\n", rc, q.status);
+        return rc ? rc : -EIO;
+    }
+    *max = q.max_nr_frames;
+    return 0;
+}
+
 /* Ask Xen for the table's frames and map them (boot and resume). */
 static int map_table(unsigned int opts)
 {
@@ -61,19 +80,35 @@ static int map_table(unsigned int opts)
 /* The table frames are Xen's: a save cannot translate a mapping of them. */
 static int gnttab_suspend(void)
 {
+    if (!table)
+        return 0;               /* nothing mapped (a restore left no table) */
     return pt_unmap_range(GNTTAB_VA, nr_frames, PT_ALLOW_CHANGE_LIVE);
 }
 
 static void gnttab_resume(bool cancelled)
 {
+    uint32_t max;
+
     /*
      * A restored domain starts with an empty table: every grant is gone,
-     * so every ref is free again (owners grant afresh in their hooks).
+     * but its ref stays with its owner until the owner ends it.
      */
     if (!cancelled)
-        gnttab_refs_init(&refs, refs.next, refs.nr);
-    if (map_table(0))
+        gnttab_refs_restored(&refs);
+    /* The new host may allow fewer frames (its gnttab_max_frames, the domain's config). */
+    if (!cancelled && query_max_frames(&max) == 0 && max < nr_frames) {
+        printk("gnttab: the restored domain may have %u grant-table frames, minnow's "
+               "refs need %u: NO GRANTS from now on (grant_access fails with -ENODEV)\n",
+               max, nr_frames);
         table = NULL;
+        return;
+    }
+    if (map_table(0)) {
+        printk("gnttab: the table is gone: NO GRANTS from now on\n");
+        table = NULL;
+        return;
+    }
+    table = (grant_entry_v1_t *)GNTTAB_VA;
 }
 
 static struct suspend_hooks gnttab_hooks = {
@@ -84,14 +119,12 @@ static struct suspend_hooks gnttab_hooks = {
 
 int gnttab_init(void)
 {
-    struct gnttab_query_size q = { .dom = DOMID_SELF };
-    long rc = hypercall_grant_table_op(GNTTABOP_query_size, &q, 1);
+    uint32_t max;
+    int rc = query_max_frames(&max);
 
-    if (rc || q.status != GNTST_okay) {
-        printk("gnttab: GNTTABOP_query_size failed: rc=%ld status=%d\n", rc, q.status);
-        return rc ? rc : -EIO;
-    }
-    nr_frames = q.max_nr_frames < GNTTAB_MAX_FRAMES ? q.max_nr_frames : GNTTAB_MAX_FRAMES;
+    if (rc)
+        return rc;
+    nr_frames = max < GNTTAB_MAX_FRAMES ? max : GNTTAB_MAX_FRAMES;
     grant_ref_t *next = malloc(nr_frames * ENTRIES_PER_FRAME * sizeof(grant_ref_t));
     if (!next)
         return -ENOMEM;
@@ -103,7 +136,7 @@ int gnttab_init(void)
     gnttab_refs_init(&refs, next, nr_frames * ENTRIES_PER_FRAME);
     suspend_register(&gnttab_hooks);
     printk("gnttab: %u frames (%u refs, Xen allows %u frames) at %#lx\n", nr_frames,
-           refs.nr, q.max_nr_frames, (unsigned long)GNTTAB_VA);
+           refs.nr, max, (unsigned long)GNTTAB_VA);
     return 0;
 }
 
@@ -117,29 +150,12 @@ int gnttab_grant_access(domid_t domid, xen_pfn_t pfn, bool readonly, grant_ref_t
         return -EINVAL;
     if (mfn > UINT32_MAX)
         return -ERANGE;         /* a v1 entry holds 32 bits of frame */
-    int rc = gnttab_refs_get(&refs, ref);
-    if (rc)
-        return rc;
-    table[*ref].domid = domid;
-    table[*ref].frame = mfn;
-    /* The peer may use the entry as soon as flags say so: publish it last. */
-    __atomic_store_n(&table[*ref].flags, GTF_permit_access | (readonly ? GTF_readonly : 0),
-                     __ATOMIC_RELEASE);
-    return 0;
+    return gnttab_refs_grant(&refs, table, domid, mfn, readonly, ref);
 }
 
 int gnttab_end_access(grant_ref_t ref)
 {
-    uint16_t flags;
-
-    if (!table || ref >= refs.nr)
+    if (ref >= refs.nr || (!table && !gnttab_refs_is_stale(&refs, ref)))
         return -EINVAL;
-    flags = __atomic_load_n(&table[ref].flags, __ATOMIC_ACQUIRE);
-    do {
-        if (flags & (GTF_reading | GTF_writing))
-            return -EBUSY;      /* still mapped by the peer */
-    } while (!__atomic_compare_exchange_n(&table[ref].flags, &flags, 0, false,
-                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-    gnttab_refs_put(&refs, ref);
-    return 0;
+    return gnttab_refs_end(&refs, table, ref);
 }

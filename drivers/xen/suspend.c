@@ -2,14 +2,17 @@
  * Suspend and resume (include/minnow/suspend.h has the protocol).
  *
  *   suspend:  hooks in reverse order (xenstore quiesced, rings detached)
- *             events masked; start_info's store/console mfns -> pfns;
- *             shared_info's page back to its RAM frame
+ *             events masked; monotonic time noted; start_info's
+ *             store/console mfns -> pfns; shared_info's page back to its
+ *             RAM frame
  *             SCHEDOP_shutdown(SHUTDOWN_suspend, start_info mfn in rdx)
  *   resume:   shared_info mapped again (new machine address); p2m
  *             re-published (p2m_cr3 and the frame list list are stale
  *             after a restore); all event channels are gone: bindings
- *             dropped, the timer VIRQ bound again; hooks in order rebind
- *             and re-attach
+ *             dropped, old handles stale; the clock's offset set, the
+ *             timer VIRQ bound again; hooks in order rebind and re-attach
+ *             (grant refs and channel handles held across it are given
+ *             back by their owners: docs/suspend.md)
  *
  * What minnow never caches across this: mfns.  The boot-time SIF flags
  * are cached for good, because a restored start_info has flags 0.
@@ -98,6 +101,7 @@ int domain_suspend(void)
     }
 
     unsigned long flags = local_events_save();
+    time_suspend();
     canonicalise_start_info(true);
     /*
      * The page that shows shared_info must map guest RAM while saved: the

@@ -14,6 +14,9 @@
 #include <minnow/xenbus.h>
 #include <minnow/xenstore.h>
 
+/* Transactions that collide with the toolstack's are retried this often. */
+#define XENBUS_TX_TRIES 10
+
 const char *xenbus_state_name(XenbusState state)
 {
     static const char *const names[] = {
@@ -31,13 +34,21 @@ int xenbus_list_devices(const char *type, char ***ids, unsigned int *n)
     return xs_directory(XS_NO_TX, path, ids, n);
 }
 
+/* "<otherend>/state", built the same way for the watch, its removal and the reads. */
+#define STATE_PATH_SIZE (sizeof(((struct xenbus_device *)0)->otherend) + sizeof("/state"))
+
+static char *otherend_state_path(const struct xenbus_device *dev, char path[STATE_PATH_SIZE])
+{
+    snprintf(path, STATE_PATH_SIZE, "%s/state", dev->otherend);
+    return path;
+}
+
 static int read_otherend_state(struct xenbus_device *dev)
 {
-    char path[160];
+    char path[STATE_PATH_SIZE];
     uint64_t v;
+    int rc = xs_read_u64(XS_NO_TX, otherend_state_path(dev, path), &v);
 
-    snprintf(path, sizeof(path), "%s/state", dev->otherend);
-    int rc = xs_read_u64(XS_NO_TX, path, &v);
     if (rc == -ENOENT) {
         dev->otherend_state = XenbusStateUnknown;
         return 0;
@@ -62,7 +73,7 @@ static void otherend_changed(const char *path, void *data)
 
 int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *id)
 {
-    char path[96], *backend = NULL;
+    char path[96], state_path[STATE_PATH_SIZE], *backend = NULL;
     uint64_t be_id;
     int rc;
 
@@ -92,29 +103,58 @@ int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *
     free(backend);
     dev->otherend_id = be_id;
 
-    snprintf(path, sizeof(path), "%.80s/state", dev->otherend);
-    rc = xs_watch(path, otherend_changed, dev);
+    otherend_state_path(dev, state_path);
+    rc = xs_watch(state_path, otherend_changed, dev);
     if (rc)
         return rc;
-    return read_otherend_state(dev);
+    rc = read_otherend_state(dev);
+    if (rc)
+        xs_unwatch(state_path, otherend_changed, dev);     /* the caller frees dev */
+    return rc;
 }
 
 void xenbus_device_release(struct xenbus_device *dev)
 {
-    char path[160];
+    char path[STATE_PATH_SIZE];
 
-    snprintf(path, sizeof(path), "%s/state", dev->otherend);
-    xs_unwatch(path, otherend_changed, dev);
+    xs_unwatch(otherend_state_path(dev, path), otherend_changed, dev);
+}
+
+struct state_switch {
+    const char *path;
+    XenbusState state;
+};
+
+/*
+ * Our state node is read first, in the same transaction: a device the
+ * toolstack removed stays removed (a write would create the node again),
+ * and a state we already have is not written again (its watchers would
+ * see a change that is none).
+ */
+static int switch_in_tx(xs_tx_t tx, void *arg)
+{
+    const struct state_switch *sw = arg;
+    uint64_t now;
+    char value[4];
+    int rc = xs_read_u64(tx, sw->path, &now);
+
+    if (rc || now == sw->state)
+        return rc;
+    snprintf(value, sizeof(value), "%u", sw->state);
+    return xs_write(tx, sw->path, value);
 }
 
 int xenbus_switch_state(struct xenbus_device *dev, XenbusState state)
 {
-    char path[96], value[4];
+    char path[96];
+    struct state_switch sw = { path, state };
 
     snprintf(path, sizeof(path), "%s/state", dev->nodename);
-    snprintf(value, sizeof(value), "%u", state);
-    int rc = xs_write(XS_NO_TX, path, value);
-    if (rc)
+    int rc = xs_transaction_run(switch_in_tx, &sw, XENBUS_TX_TRIES);
+    if (rc == -ENOENT)
+        printk("xenbus: %s is gone: not switching it to %s\n", dev->nodename,
+               xenbus_state_name(state));
+    else if (rc)
         printk("xenbus: cannot switch %s to %s: rc=%d\n", dev->nodename,
                xenbus_state_name(state), rc);
     return rc;

@@ -24,6 +24,7 @@
 #include <minnow/suspend.h>
 #include <minnow/xenstore.h>
 #include <arch/layout.h>
+#include "xenstore_wire.h"
 
 struct xs_watch {
     char *path;
@@ -45,6 +46,15 @@ static evtchn_port_t xs_port;
 static bool available, broken;
 static struct waitq xs_waitq = WAITQ_INIT;
 
+/*
+ * Open transactions, counted so that a suspend can wait for them: their
+ * ids mean nothing to the xenstored of a restored domain.  While a
+ * suspend waits (quiescing), no new transaction starts.
+ */
+#define XS_SUSPEND_WAIT_NS (10 * NSEC_PER_SEC)
+static unsigned int open_transactions;
+static bool quiescing;
+
 /* The one request in flight. */
 static bool busy;
 static uint32_t next_req_id = 1;
@@ -54,12 +64,13 @@ static struct xsd_sockmsg reply_hdr;
 static char *reply_body;
 
 /* The message being read off the ring. */
-static struct xsd_sockmsg in_hdr;
-static char in_body[XENSTORE_PAYLOAD_MAX + 1];
-static size_t in_have;              /* bytes of header + body read so far */
+static struct xs_in in;
 
 static struct xs_watch *watches;
 static struct xs_event *events_head, **events_tail = &events_head;
+static unsigned long watches_made;          /* tokens are "w<n>": never reused */
+static struct thread *watcher;              /* the watch thread */
+static struct xs_watch *running_watch;      /* whose callback it is in, or NULL */
 
 int xs_error_to_errno(const char *text)
 {
@@ -91,22 +102,21 @@ static void mark_broken(const char *why)
 
 static void queue_watch_event(void)
 {
-    /* Body: path NUL token NUL */
-    const char *path = in_body;
-    size_t plen = strnlen(path, in_hdr.len);
-    if (plen >= in_hdr.len) {
+    const char *path, *token;
+
+    if (xs_in_watch_event(&in, &path, &token)) {
         printk("xenstore: malformed watch event ignored\n");
         return;
     }
-    const char *token = path + plen + 1;
+    if (strlen(token) >= sizeof(((struct xs_event *)0)->token))
+        return;                     /* longer than any token of ours */
     struct xs_event *ev = calloc(1, sizeof(*ev));
     if (!ev || !(ev->path = strdup(path))) {
         printk("xenstore: no memory for a watch event on %s (dropped)\n", path);
         free(ev);
         return;
     }
-    snprintf(ev->token, sizeof(ev->token), "%.*s", (int)strnlen(token, in_hdr.len - plen - 1),
-             token);
+    strcpy(ev->token, token);
     *events_tail = ev;
     events_tail = &ev->next;
     waitq_wake_all(&xs_waitq);
@@ -114,20 +124,21 @@ static void queue_watch_event(void)
 
 static void dispatch_message(void)
 {
-    in_body[in_hdr.len] = '\0';
-    if (in_hdr.type == XS_WATCH_EVENT) {
+    switch (xs_in_classify(&in, busy && !reply_ready, want_req_id)) {
+    case XS_IN_WATCH_EVENT:
         queue_watch_event();
         return;
-    }
-    if (!busy || reply_ready || in_hdr.req_id != want_req_id) {
+    case XS_IN_UNEXPECTED:
         printk("xenstore: unexpected reply (type %u req_id %u) ignored\n",
-               in_hdr.type, in_hdr.req_id);
+               in.hdr.type, in.hdr.req_id);
         return;
+    case XS_IN_REPLY:
+        break;
     }
-    char *body = malloc(in_hdr.len + 1);
+    char *body = malloc(in.hdr.len + 1);
     if (body)
-        memcpy(body, in_body, in_hdr.len + 1);
-    reply_hdr = in_hdr;
+        memcpy(body, in.body, in.hdr.len + 1);
+    reply_hdr = in.hdr;
     reply_body = body;              /* NULL: the caller reports -ENOMEM */
     reply_ready = true;
     waitq_wake_all(&xs_waitq);
@@ -139,31 +150,23 @@ static void reader_thread(void *unused)
         wait_event(&xs_waitq, broken || byte_ring_used(&rsp_ring) != 0);
         if (broken)
             return;
-        int used = byte_ring_used(&rsp_ring);
-        if (used < 0) {
+        size_t taken;
+        enum xs_in_status status = xs_in_take(&in, &rsp_ring, &taken);
+        if (taken)
+            evtchn_notify(xs_port); /* we freed ring space */
+        switch (status) {
+        case XS_IN_PARTIAL:
+            break;
+        case XS_IN_MESSAGE:
+            dispatch_message();
+            xs_in_reset(&in);
+            break;
+        case XS_IN_BAD_RING:
             mark_broken("response ring indexes are corrupt");
             return;
-        }
-        int n;
-        if (in_have < sizeof(in_hdr)) {
-            n = byte_ring_read(&rsp_ring, (char *)&in_hdr + in_have, sizeof(in_hdr) - in_have);
-        } else {
-            size_t body_have = in_have - sizeof(in_hdr);
-            n = byte_ring_read(&rsp_ring, in_body + body_have, in_hdr.len - body_have);
-        }
-        if (n < 0) {
-            mark_broken("response ring indexes are corrupt");
-            return;
-        }
-        in_have += n;
-        evtchn_notify(xs_port);     /* we freed ring space */
-        if (in_have == sizeof(in_hdr) && in_hdr.len > XENSTORE_PAYLOAD_MAX) {
+        case XS_IN_TOO_LONG:
             mark_broken("reply longer than XENSTORE_PAYLOAD_MAX");
             return;
-        }
-        if (in_have >= sizeof(in_hdr) && in_have == sizeof(in_hdr) + in_hdr.len) {
-            dispatch_message();
-            in_have = 0;
         }
     }
 }
@@ -180,10 +183,13 @@ static void watch_thread(void *unused)
             events_tail = &events_head;
         for (struct xs_watch *w = watches; w; w = w->next) {
             if (strcmp(w->token, ev->token) == 0) {
+                running_watch = w;
                 w->fn(ev->path, w->data);
                 break;              /* w may be gone now: do not touch it again */
             }
         }
+        running_watch = NULL;
+        waitq_wake_all(&xs_waitq);  /* for an xs_unwatch() waiting on the callback */
         free(ev->path);
         free(ev);
     }
@@ -347,9 +353,10 @@ int xs_transaction_start(xs_tx_t *tx)
 {
     char *id;
     struct xs_iov iov = { "", 1 };
-    int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
     uint64_t v;
 
+    wait_event(&xs_waitq, broken || !quiescing);
+    int rc = xs_talk(XS_TRANSACTION_START, XS_NO_TX, &iov, 1, &id, NULL);
     if (rc)
         return rc;
     /* 0 is XS_NO_TX: xenstored never hands it out. */
@@ -358,6 +365,7 @@ int xs_transaction_start(xs_tx_t *tx)
         rc = -EIO;
     } else {
         *tx = v;
+        open_transactions++;
     }
     free(id);
     return rc;
@@ -366,7 +374,14 @@ int xs_transaction_start(xs_tx_t *tx)
 int xs_transaction_end(xs_tx_t tx, bool abort)
 {
     struct xs_iov iov = { abort ? "F" : "T", 2 };
-    return xs_talk(XS_TRANSACTION_END, tx, &iov, 1, NULL, NULL);
+    int rc = xs_talk(XS_TRANSACTION_END, tx, &iov, 1, NULL, NULL);
+
+    /* Ended whatever the outcome (EAGAIN too), unless it was never open. */
+    if (rc != -ENOENT && open_transactions > 0) {
+        open_transactions--;
+        waitq_wake_all(&xs_waitq);
+    }
+    return rc;
 }
 
 int xs_transaction_run(int (*fn)(xs_tx_t tx, void *arg), void *arg, unsigned int max_tries)
@@ -388,6 +403,35 @@ int xs_transaction_run(int (*fn)(xs_tx_t tx, void *arg), void *arg, unsigned int
     return rc;
 }
 
+/*
+ * Take w off the list and drop its queued events, then wait until its
+ * callback is not running (unless this is that callback): after this,
+ * nothing calls w->fn again.
+ */
+static void forget_watch(struct xs_watch *w)
+{
+    for (struct xs_watch **p = &watches; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    }
+    events_tail = &events_head;
+    for (struct xs_event **p = &events_head; *p;) {
+        struct xs_event *ev = *p;
+        if (strcmp(ev->token, w->token) == 0) {
+            *p = ev->next;
+            free(ev->path);
+            free(ev);
+        } else {
+            events_tail = &ev->next;
+            p = &ev->next;
+        }
+    }
+    if (current_thread() != watcher)
+        wait_event(&xs_waitq, running_watch != w);
+}
+
 int xs_watch(const char *path, xs_watch_fn fn, void *data)
 {
     struct xs_watch *w = calloc(1, sizeof(*w));
@@ -399,14 +443,14 @@ int xs_watch(const char *path, xs_watch_fn fn, void *data)
     }
     w->fn = fn;
     w->data = data;
-    snprintf(w->token, sizeof(w->token), "%lx", (unsigned long)w);
+    snprintf(w->token, sizeof(w->token), "w%lu", ++watches_made);
     /* Listed first: xenstored fires the new watch at once. */
     w->next = watches;
     watches = w;
     struct xs_iov iov[2] = { { path, strlen(path) + 1 }, { w->token, strlen(w->token) + 1 } };
     rc = xs_talk(XS_WATCH, XS_NO_TX, iov, 2, NULL, NULL);
     if (rc) {
-        watches = w->next;
+        forget_watch(w);
         free(w->path);
         free(w);
     }
@@ -415,11 +459,10 @@ int xs_watch(const char *path, xs_watch_fn fn, void *data)
 
 int xs_unwatch(const char *path, xs_watch_fn fn, void *data)
 {
-    for (struct xs_watch **p = &watches; *p; p = &(*p)->next) {
-        struct xs_watch *w = *p;
+    for (struct xs_watch *w = watches; w; w = w->next) {
         if (strcmp(w->path, path) || w->fn != fn || w->data != data)
             continue;
-        *p = w->next;
+        forget_watch(w);
         struct xs_iov iov[2] = { { path, strlen(path) + 1 },
                                  { w->token, strlen(w->token) + 1 } };
         int rc = xs_talk(XS_UNWATCH, XS_NO_TX, iov, 2, NULL, NULL);
@@ -452,10 +495,22 @@ static int xenstore_attach(void)
     return rc;
 }
 
-/* Let the request in flight finish, then hold the channel until resume. */
+/*
+ * Hold new transactions, let the open ones end and the request in flight
+ * finish, then hold the channel until resume.  A transaction still open
+ * after XS_SUSPEND_WAIT_NS refuses the suspend.
+ */
 static int xenstore_suspend(void)
 {
-    wait_event(&xs_waitq, broken || !busy);
+    quiescing = true;
+    if (!wait_event_timeout(&xs_waitq, broken || (!busy && open_transactions == 0),
+                            XS_SUSPEND_WAIT_NS)) {
+        printk("xenstore: %u transactions still open after %llu s: suspend refused\n",
+               open_transactions, XS_SUSPEND_WAIT_NS / NSEC_PER_SEC);
+        quiescing = false;
+        waitq_wake_all(&xs_waitq);
+        return -EBUSY;
+    }
     busy = true;
     return 0;
 }
@@ -468,7 +523,7 @@ static void xenstore_resume(bool cancelled)
             mark_broken("cannot attach after resume");
             return;
         }
-        in_have = 0;
+        xs_in_reset(&in);
         if (intf->rsp_prod != intf->rsp_cons) {
             printk("xenstore: dropping %u stale response bytes after resume\n",
                    intf->rsp_prod - intf->rsp_cons);
@@ -477,6 +532,7 @@ static void xenstore_resume(bool cancelled)
         evtchn_unmask(xs_port);
     }
     busy = false;
+    quiescing = false;
     waitq_wake_all(&xs_waitq);
     if (cancelled)
         return;
@@ -506,7 +562,7 @@ int xenstore_init(void)
     if (rc)
         return rc;
     if (!thread_create("xenstore-reader", reader_thread, NULL) ||
-        !thread_create("xenstore-watch", watch_thread, NULL)) {
+        !(watcher = thread_create("xenstore-watch", watch_thread, NULL))) {
         evtchn_unbind(xs_port);
         return -ENOMEM;
     }

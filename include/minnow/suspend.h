@@ -9,6 +9,15 @@
  * mfn may have changed; pfns have not.  Each subsystem that talks to Xen
  * registers hooks; resume runs them in registration order, suspend in
  * reverse.
+ *
+ * A restore ends every grant and every event channel, and Xen reuses
+ * their refs and port numbers.  What owners do about it (docs/suspend.md):
+ *   grant refs      stay yours: end each with gnttab_end_access() (it
+ *                   returns 0 and frees it), then grant afresh (gnttab.h)
+ *   event channels  close through a handle, evtchn_close_handle(): one
+ *                   from before the restore closes nothing (events.h)
+ *   time            monotonic_ns() carries on; deadlines keep (time.h)
+ *   xenstore        no transaction spans a restore (xenstore.h)
  */
 #ifndef MINNOW_SUSPEND_H
 #define MINNOW_SUSPEND_H

@@ -30,9 +30,18 @@ struct xenbus_device {
 
 /* The ids present under device/<type>: one malloc'd block, like xs_directory. */
 int xenbus_list_devices(const char *type, char ***ids, unsigned int *n);
-/* Read and check backend, backend-id; start watching the backend's state. */
+/*
+ * Read and check backend, backend-id; start watching the backend's state.
+ * On failure nothing stays registered: the caller may free dev.
+ */
 int xenbus_device_init(struct xenbus_device *dev, const char *type, const char *id);
+/* Stop watching; once it returns no watch callback uses dev any more. */
 void xenbus_device_release(struct xenbus_device *dev);
+/*
+ * Write our state node, in a transaction that reads it first: 0 when it
+ * holds `state` (written now, or already), -ENOENT when the node is gone
+ * (the toolstack removed the device: it is not created again).
+ */
 int xenbus_switch_state(struct xenbus_device *dev, XenbusState state);
 /*
  * Wait until the backend's state is one of the `mask` bits (1 << state):

@@ -33,6 +33,11 @@ int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n);
 /* Read a number (parse_u64: decimal, or 0x hex); -EINVAL if the text is not one. */
 int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value);
 
+/*
+ * A suspend waits until every open transaction has ended (and refuses
+ * after 10 s); meanwhile xs_transaction_start() waits, and starts on the
+ * restored domain's connection.  So a transaction never spans a restore.
+ */
 int xs_transaction_start(xs_tx_t *tx);
 int xs_transaction_end(xs_tx_t tx, bool abort);
 /* Run fn inside a transaction, retrying the whole thing on -EAGAIN. */
@@ -42,6 +47,12 @@ typedef void (*xs_watch_fn)(const char *path, void *data);
 /* The callback runs in the watch thread, once at registration (as
  * xenstored fires every new watch) and on every change under path. */
 int xs_watch(const char *path, xs_watch_fn fn, void *data);
+/*
+ * Remove the watch (path, fn, data): its queued events are dropped, and
+ * if its callback is running in the watch thread, this waits until it
+ * returns (unless called from that callback).  Afterwards fn is never
+ * called with data again, so the caller may free data.
+ */
 int xs_unwatch(const char *path, xs_watch_fn fn, void *data);
 
 /* Map xenstored's error text ("ENOENT") to -errno; -EIO if unknown. */

@@ -44,6 +44,10 @@
  *   TEST_NEEDS("block-detach")
  *       minnow as a domU with a disk, which the toolstack detaches (xl
  *       block-detach) while the test runs (it prints when to).
+ *   TEST_NEEDS("xl-restore")
+ *       minnow as a domU that the toolstack saves and restores each time
+ *       a test prints `RESTORE NOW [xl-setting ...]`, restoring it with
+ *       those settings added to its config (tests/guest/test_restore.c).
  */
 #ifndef MINNOW_TEST_H
 #define MINNOW_TEST_H

@@ -1,4 +1,5 @@
 /* Event channels, the timer and the scheduler. */
+#include <errno.h>
 #include "test.h"
 #include <minnow/events.h>
 #include <minnow/sched.h>
@@ -141,5 +142,40 @@ GUEST_TEST(sched_yield_pingpong, 0)
     }
     msleep(1);
     TEST_ASSERT(pingpong == 1000, "pingpong %u", pingpong);
+    return TEST_PASS;
+}
+
+static void unused_handler(evtchn_port_t port, void *data)
+{
+}
+
+/*
+ * Xen hands out the lowest free port.  Occupy the next one locally (a
+ * binding without a channel), so the local bind after alloc_unbound fails:
+ * the channel Xen allocated must then be closed, not leaked.
+ */
+GUEST_TEST(evtchn_failed_bind_closes_the_channel, 0)
+{
+    evtchn_port_t next, got = 0;
+    int rc = evtchn_alloc_unbound(DOMID_SELF, NULL, NULL, &next);
+    TEST_ASSERT(rc == 0, "alloc_unbound rc=%d", rc);
+    struct evtchn_close close = { .port = next };
+    long lrc = hypercall_event_channel_op(EVTCHNOP_close, &close);
+    TEST_ASSERT(lrc == 0, "close rc=%ld", lrc);
+    TEST_ASSERT(evtchn_bind(next, unused_handler, NULL) == 0, "local bind of %u", next);
+
+    rc = evtchn_alloc_unbound(DOMID_SELF, unused_handler, NULL, &got);
+    struct evtchn_status status = { .dom = DOMID_SELF, .port = next };
+    lrc = hypercall_event_channel_op(EVTCHNOP_status, &status);
+    evtchn_unbind(next);
+    if (rc == 0)
+        evtchn_close(got);
+    else if (lrc == 0 && status.status != EVTCHNSTAT_closed)
+        hypercall_event_channel_op(EVTCHNOP_close, &close);
+    TEST_ASSERT(rc == -EBUSY, "alloc_unbound onto a locally bound port %u: rc=%d (got %u)",
+                next, rc, got);
+    TEST_ASSERT(lrc == 0, "EVTCHNOP_status(%u) rc=%ld", next, lrc);
+    TEST_ASSERT(status.status == EVTCHNSTAT_closed,
+                "the channel whose local bind failed is still open (status %u)", status.status);
     return TEST_PASS;
 }

@@ -133,3 +133,100 @@ GUEST_TEST(xs_watch_fires, 0)
     xs_rm(XS_NO_TX, "data/minnow-watched");
     return TEST_PASS;
 }
+
+/*
+ * A watch removed while its events wait in the queue: they must go with
+ * it, not to the next watch (which may get the same memory).  The watch
+ * thread is held in another callback meanwhile, so the events do queue.
+ */
+static volatile bool holding;
+static volatile unsigned old_hits, new_hits, new_wrong_path;
+
+static void hold_watch_thread(const char *path, void *data)
+{
+    holding = true;
+    msleep(1000);
+    holding = false;
+}
+
+static void old_watch(const char *path, void *data)
+{
+    old_hits++;
+}
+
+static void new_watch(const char *path, void *data)
+{
+    new_hits++;
+    new_wrong_path += strstr(path, "minnow-new") == NULL;
+}
+
+static bool wait_until_true(volatile bool *flag, bool value, stime_t timeout_ns)
+{
+    stime_t deadline = monotonic_ns() + timeout_ns;
+
+    while (*flag != value && monotonic_ns() < deadline)
+        msleep(1);
+    return *flag == value;
+}
+
+GUEST_TEST(xs_unwatch_drops_queued_events, 0)
+{
+    NEED_XENSTORE();
+    xs_rm(XS_NO_TX, "data/minnow-old");
+    xs_rm(XS_NO_TX, "data/minnow-new");
+    old_hits = new_hits = new_wrong_path = 0;
+    TEST_ASSERT(xs_watch("data/minnow-old", old_watch, NULL) == 0, "watch old");
+    stime_t deadline = monotonic_ns() + 2 * NSEC_PER_SEC;
+    while (old_hits == 0 && monotonic_ns() < deadline)
+        msleep(1);
+    TEST_ASSERT(old_hits == 1, "old watch: %u initial events", old_hits);
+
+    TEST_ASSERT(xs_watch("data/minnow-hold", hold_watch_thread, NULL) == 0, "watch hold");
+    TEST_ASSERT(wait_until_true(&holding, true, 2 * NSEC_PER_SEC), "the holder never ran");
+    /* Queued behind the holder: */
+    xs_write(XS_NO_TX, "data/minnow-old/a", "1");
+    xs_write(XS_NO_TX, "data/minnow-old/b", "1");
+    TEST_ASSERT(holding, "the watch thread was not held long enough");
+    TEST_ASSERT(xs_unwatch("data/minnow-old", old_watch, NULL) == 0, "unwatch old");
+    TEST_ASSERT(xs_watch("data/minnow-new", new_watch, NULL) == 0, "watch new");
+    TEST_ASSERT(wait_until_true(&holding, false, 3 * NSEC_PER_SEC), "the holder never ended");
+    deadline = monotonic_ns() + 2 * NSEC_PER_SEC;
+    while (new_hits == 0 && monotonic_ns() < deadline)
+        msleep(1);
+    msleep(50);
+    xs_unwatch("data/minnow-new", new_watch, NULL);
+    xs_unwatch("data/minnow-hold", hold_watch_thread, NULL);
+    xs_rm(XS_NO_TX, "data/minnow-old");
+    TEST_ASSERT(old_hits == 1, "the removed watch got %u events", old_hits - 1);
+    TEST_ASSERT(new_wrong_path == 0, "the new watch got %u events of the removed one",
+                new_wrong_path);
+    TEST_ASSERT(new_hits == 1, "the new watch got %u events, want its initial one", new_hits);
+    return TEST_PASS;
+}
+
+/* xs_unwatch returns only once a callback of that watch that is running has ended. */
+static volatile bool in_slow_callback;
+static volatile unsigned slow_calls;
+
+static void slow_watch(const char *path, void *data)
+{
+    slow_calls++;
+    in_slow_callback = true;
+    msleep(300);
+    in_slow_callback = false;
+}
+
+GUEST_TEST(xs_unwatch_waits_for_its_callback, 0)
+{
+    NEED_XENSTORE();
+    slow_calls = 0;
+    TEST_ASSERT(xs_watch("data/minnow-slow", slow_watch, NULL) == 0, "watch");
+    TEST_ASSERT(wait_until_true(&in_slow_callback, true, 2 * NSEC_PER_SEC),
+                "the callback never ran");
+    int rc = xs_unwatch("data/minnow-slow", slow_watch, NULL);
+    bool still_running = in_slow_callback;
+    wait_until_true(&in_slow_callback, false, 2 * NSEC_PER_SEC);
+    TEST_ASSERT(rc == 0, "unwatch: rc=%d", rc);
+    TEST_ASSERT(!still_running, "xs_unwatch returned while the callback was still running");
+    return TEST_PASS;
+}

@@ -20,6 +20,7 @@
 #     [0x<start>-0x<end>) <name> (type <n>), <k> KiB
 #   TEST <name>: PASS|FAIL|SKIP ...            tests=... on the cmdline
 #   Test result: SUCCESS|FAILURE|ERROR|SKIP
+#   RESTORE NOW [xl-setting ...]               tests/guest/test_restore.c
 READY_ERE='^minnow: ready'
 # shutdown_ere REASON: the line minnow prints when control/shutdown asks.
 shutdown_ere() { echo "^minnow: $1 requested by the toolstack"; }
@@ -48,6 +49,7 @@ console_text() { { tr -d '\r' < "$(console_log "$1")"; } 2>/dev/null; }
 # domu_create NAME CFG [xl key=value ...]: xl create, print the domid.
 # Every domain a check creates is recorded so /init can show its console
 # on FAIL.  The console log is emptied first so old runs cannot match.
+# XL_CREATE_OPTS=-p creates it paused (xl unpause lets it run).
 domu_create() {
     local name=$1 cfg=$2 id
     shift 2
@@ -55,7 +57,9 @@ domu_create() {
     rm -f "$(console_log "$name")"
     log "xl create $cfg name=$name $*"
     rm -f "$CHECK_DIR/create-error"
-    if ! xl create "$CFG_DIR/$cfg" "name=\"$name\"" "$@" > "$CHECK_DIR/xl-create.log" 2>&1; then
+    # shellcheck disable=SC2086
+    if ! xl create ${XL_CREATE_OPTS:-} "$CFG_DIR/$cfg" "name=\"$name\"" "$@" \
+            > "$CHECK_DIR/xl-create.log" 2>&1; then
         cat "$CHECK_DIR/xl-create.log" >&2
         # Seen intermittently: xl's heap is corrupt when it forks its
         # monitoring daemon ("daemonizing child ... died").  The domain was

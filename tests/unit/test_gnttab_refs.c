@@ -104,6 +104,81 @@ static void test_random_get_put_keeps_count(void **state)
     }
 }
 
+/* ---- grants across a restore -------------------------------------------- */
+
+static grant_entry_v1_t table[NR];
+
+static int setup_table(void **state)
+{
+    memset(table, 0, sizeof(table));
+    return setup(state);
+}
+
+/* What a restore does to the table: Xen's new one is empty. */
+static void restore(void)
+{
+    memset(table, 0, sizeof(table));
+    gnttab_refs_restored(&refs);
+}
+
+static void test_grant_publishes_and_end_clears(void **state)
+{
+    grant_ref_t a;
+
+    assert_int_equal(gnttab_refs_grant(&refs, table, 5, 0x1234, true, &a), 0);
+    assert_int_equal(table[a].domid, 5);
+    assert_int_equal(table[a].frame, 0x1234);
+    assert_int_equal(table[a].flags, GTF_permit_access | GTF_readonly);
+    table[a].flags |= GTF_reading;                      /* the peer maps it */
+    assert_int_equal(gnttab_refs_end(&refs, table, a), -EBUSY);
+    assert_int_equal(refs.free, NR - GNTTAB_NR_RESERVED_ENTRIES - 1);
+    table[a].flags &= ~GTF_reading;
+    assert_int_equal(gnttab_refs_end(&refs, table, a), 0);
+    assert_int_equal(table[a].flags, 0);
+    assert_int_equal(refs.free, NR - GNTTAB_NR_RESERVED_ENTRIES);
+}
+
+/*
+ * Review finding 2: owner A held a grant across a restore and ends it
+ * late; owner B granted after the restore.  A's end must not revoke B's
+ * grant, and the refs must come out right.
+ */
+static void test_stale_end_leaves_new_grants_alone(void **state)
+{
+    grant_ref_t a, b;
+
+    assert_int_equal(gnttab_refs_grant(&refs, table, 0, 0x111, false, &a), 0);
+    restore();
+    assert_int_equal(gnttab_refs_grant(&refs, table, 0, 0x222, false, &b), 0);
+    assert_int_not_equal(a, b);
+    assert_int_equal(gnttab_refs_end(&refs, table, a), 0);
+    assert_int_equal(table[b].flags, GTF_permit_access);
+    assert_int_equal(table[b].frame, 0x222);
+    assert_int_equal(refs.stale, 0);
+    assert_int_equal(refs.free, NR - GNTTAB_NR_RESERVED_ENTRIES - 1);
+    assert_int_equal(gnttab_refs_end(&refs, table, b), 0);
+    assert_int_equal(refs.free, NR - GNTTAB_NR_RESERVED_ENTRIES);
+}
+
+/* A stale ref is given back without touching its entry (there may be no table at all). */
+static void test_stale_end_needs_no_table(void **state)
+{
+    grant_ref_t a;
+
+    assert_int_equal(gnttab_refs_grant(&refs, table, 0, 0x111, false, &a), 0);
+    restore();
+    restore();                                          /* still stale, counted once */
+    assert_int_equal(refs.stale, 1);
+    assert_true(gnttab_refs_is_stale(&refs, a));
+    assert_int_equal(gnttab_refs_end(&refs, NULL, a), 0);
+    assert_false(gnttab_refs_is_stale(&refs, a));
+    if (HOST_EXPECT_PANIC()) {
+        gnttab_refs_end(&refs, table, a);
+        fail_msg("a stale ref given back twice");
+    }
+    HOST_END_EXPECT_PANIC();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +188,9 @@ int main(void)
         cmocka_unit_test_setup(test_double_put_of_the_last_free_ref_panics, setup),
         cmocka_unit_test_setup(test_reserved_and_out_of_range_put_panic, setup),
         cmocka_unit_test_setup(test_random_get_put_keeps_count, setup),
+        cmocka_unit_test_setup(test_grant_publishes_and_end_clears, setup_table),
+        cmocka_unit_test_setup(test_stale_end_leaves_new_grants_alone, setup_table),
+        cmocka_unit_test_setup(test_stale_end_needs_no_table, setup_table),
     };
     return cmocka_run_group_tests_name("gnttab_refs", tests, NULL, NULL);
 }
