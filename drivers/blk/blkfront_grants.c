@@ -100,6 +100,7 @@ void blk_forget_deferred(void)
         struct deferred_grant *d = deferred;
 
         deferred = d->next;
+        gnttab_end_access(d->ref);      /* pre-restore: gives the ref back */
         frame_free(d->frame);
         free(d);
     }

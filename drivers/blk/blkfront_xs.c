@@ -194,6 +194,21 @@ static void blk_teardown(struct blkfront_dev *dev)
  */
 static void forget_old_domain(struct blkfront_dev *dev)
 {
+    /*
+     * The restored domain's grant table is empty and its event channels are
+     * gone.  The refs are still ours (drivers/xen/gnttab.c keeps them across
+     * a restore): ending each one just gives it back.  The port is only
+     * forgotten: the old channel no longer exists, and closing its number
+     * could close someone else's new channel.
+     */
+    if (dev->ring_granted && gnttab_end_access(dev->ring_ref))
+        printk("blkfront: %s: the ring's pre-restore ref %u did not end\n", dev->name,
+               dev->ring_ref);
+    for (unsigned i = 0; i < BLK_RING_SLOTS; i++)
+        for (unsigned j = 0; j < BLK_MAX_SEGS; j++)
+            if (dev->slot[i].granted[j] && gnttab_end_access(dev->slot[i].gref[j]))
+                printk("blkfront: %s: pre-restore ref %u did not end\n", dev->name,
+                       dev->slot[i].gref[j]);
     dev->port_bound = false;
     dev->ring_granted = false;
     for (unsigned i = 0; i < BLK_RING_SLOTS; i++)
@@ -218,6 +233,13 @@ static struct blkfront_dev *device_watching(const char *path)
  * so it waits for no watch: blkback unmaps the ring after our Closed,
  * and a grant it still holds then is ended later (blkfront_grants.c).
  */
+/* Reap what the backend answered; done when nothing is in flight any more. */
+static bool drained_or_reopened(struct blkfront_dev *dev)
+{
+    blk_poll(dev);
+    return !dev->inflight || dev->state != BLK_CLOSING;
+}
+
 static void backend_closed_device(struct blkfront_dev *dev, XenbusState seen)
 {
     unsigned int at_start = dev->inflight;
@@ -226,9 +248,7 @@ static void backend_closed_device(struct blkfront_dev *dev, XenbusState seen)
     if (dev->state == BLK_CONNECTED) {
         dev->state = BLK_CLOSING;
         blk_wake(dev);
-        drained = wait_event_timeout(&dev->wq, (blk_poll(dev), !dev->inflight ||
-                                                 dev->state != BLK_CLOSING),
-                                     BLK_DRAIN_NS);
+        drained = wait_event_timeout(&dev->wq, drained_or_reopened(dev), BLK_DRAIN_NS);
     }
     xenbus_switch_state(&dev->xb, XenbusStateClosed);
     blk_teardown(dev);
