@@ -108,8 +108,18 @@ int domain_suspend(void)
      * save translates every PTE, and Xen's page is not ours.
      */
     xen_pfn_t si_va_pfn = virt_to_pfn(shared_info);
-    hypercall_update_va_mapping((unsigned long)shared_info,
-                                pte_make(pfn_to_mfn(si_va_pfn), PTE_KERNEL_RW), UVMF_INVLPG);
+    long vrc = hypercall_update_va_mapping((unsigned long)shared_info,
+                                           pte_make(pfn_to_mfn(si_va_pfn), PTE_KERNEL_RW),
+                                           UVMF_INVLPG);
+    if (vrc) {
+        /* The save would refuse the domain: stay as we are. */
+        printk("suspend: cannot map the shared_info page back to RAM: rc=%ld; "
+               "not suspending\n", vrc);
+        canonicalise_start_info(false);
+        local_events_restore(flags);
+        resume_hooks(NULL, true);
+        return (int)vrc;
+    }
 
     long cancelled = hypercall3(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &sd,
                                 pfn_to_mfn(si_pfn));
