@@ -91,23 +91,39 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
     return t;
 }
 
-/* Wake sleepers whose deadline passed; return the earliest remaining one. */
+/*
+ * Wake the sleeper whose deadline passed first, only that one; return the
+ * earliest deadline still pending (0: none).  One at a time, because the
+ * threads run in ring order: after a stall in which several deadlines
+ * passed, waking them all together would run them out of deadline order.
+ * The next schedule() wakes the next one.
+ */
 static stime_t wake_sleepers(stime_t now)
 {
+    struct thread *t = current, *first = NULL;
     stime_t earliest = 0;
-    struct thread *t = current;
 
     do {
         if (t->state == THREAD_BLOCKED && t->wakeup) {
-            if (t->wakeup <= now) {
-                t->wakeup = 0;
-                t->state = THREAD_RUNNABLE;
-            } else if (!earliest || t->wakeup < earliest) {
-                earliest = t->wakeup;
-            }
+            if (!first || t->wakeup < first->wakeup)
+                first = t;
         }
         t = t->next;
     } while (t != current);
+    if (first && first->wakeup <= now) {
+        first->wakeup = 0;
+        first->state = THREAD_RUNNABLE;
+        first = NULL;
+        t = current;
+        do {                            /* the earliest one still asleep */
+            if (t->state == THREAD_BLOCKED && t->wakeup &&
+                (!first || t->wakeup < first->wakeup))
+                first = t;
+            t = t->next;
+        } while (t != current);
+    }
+    if (first)
+        earliest = first->wakeup;
     return earliest;
 }
 

@@ -1,4 +1,5 @@
 /* Event channels, the timer and the scheduler. */
+#include <string.h>
 #include <errno.h>
 #include "test.h"
 #include <minnow/events.h>
@@ -117,6 +118,32 @@ GUEST_TEST(sched_sleep_order, 0)
     msleep(1);      /* let the exited threads be reaped */
     TEST_ASSERT(sched_thread_count() == before, "threads %lu, want %lu",
                 sched_thread_count(), before);
+    return TEST_PASS;
+}
+
+/*
+ * The same three sleepers, but nothing runs until all three deadlines have
+ * passed (a stalled vCPU, a long save): they must still wake in deadline
+ * order, not in the order they sit in the scheduler's ring.
+ */
+GUEST_TEST(sched_sleep_order_after_stall, 0)
+{
+    order_len = 0;
+    TEST_ASSERT(thread_create("s110", sleeper, (void *)110), "create");
+    TEST_ASSERT(thread_create("s10", sleeper, (void *)10), "create");
+    TEST_ASSERT(thread_create("s60", sleeper, (void *)60), "create");
+    thread_yield();                     /* each sleeper takes its deadline */
+    stime_t stall_end = monotonic_ns() + 150 * NSEC_PER_MSEC;
+    while (monotonic_ns() < stall_end)
+        ;                               /* no schedule(): every deadline passes */
+    stime_t deadline = monotonic_ns() + NSEC_PER_SEC;
+    while (order_len < 3 && monotonic_ns() < deadline)
+        msleep(5);
+    order[order_len] = '\0';
+    TEST_ASSERT(order_len == 3, "only %u threads finished", order_len);
+    TEST_ASSERT(strcmp(order, "012") == 0, "woke in the order %s after the stall, want 012",
+                order);
+    msleep(1);                          /* let the exited threads be reaped */
     return TEST_PASS;
 }
 
