@@ -45,8 +45,11 @@ static struct {
     bool ready, target_asked;
     struct balloon_stats st;
     xen_pfn_t pfn_limit;
+    const struct e820_pfn_range *ram;   /* where fresh pfns may come from */
+    unsigned int nr_ram;
     uint64_t keep_free, static_max;
 } bl;
+static struct e820_pfn_range all_ram;   /* [0, pfn_limit): no ranges given */
 static uint64_t released_before_init;
 
 /* The ballooned-out pfns: refilled first when going up.  A chunk's bitmap
@@ -293,22 +296,30 @@ long balloon_down(uint64_t nr)
 
 /* ---- up -------------------------------------------------------------------- */
 
-/* Fresh pfns: never populated, p2m missing (identity/foreign are skipped). */
+/*
+ * Fresh pfns: never populated, from top_pfn up, inside the E820's RAM and
+ * below pfn_limit, missing in the p2m (1:1 and foreign ones are skipped;
+ * the p2m skips its shared chunks whole, so this never walks a tail pfn by
+ * pfn).
+ */
 static unsigned int pick_fresh(unsigned int n, unsigned int want)
 {
-    xen_pfn_t pfn = bl.st.top_pfn;
+    for (unsigned int r = 0; r < bl.nr_ram && n < want; r++) {
+        xen_pfn_t pfn = bl.ram[r].start > bl.st.top_pfn ? bl.ram[r].start : bl.st.top_pfn;
+        xen_pfn_t end = bl.ram[r].end < bl.pfn_limit ? bl.ram[r].end : bl.pfn_limit;
 
-    while (n < want) {
-        if (pfn >= bl.pfn_limit) {
-            if (n == 0)
-                printk("balloon: no pfn left below %#lx to populate\n",
-                       (unsigned long)bl.pfn_limit);
-            bl.st.block = BALLOON_NO_PFN_SPACE;
-            break;
+        while (pfn < end && n < want) {
+            xen_pfn_t run_end;
+
+            for (pfn = p2m_find_missing(pfn, end, &run_end); pfn < run_end && n < want;)
+                batch_pfn[n++] = pfn++;
         }
-        if (p2m_kind_of(pfn) == P2M_MISSING)
-            batch_pfn[n++] = pfn;
-        pfn++;
+    }
+    if (n < want) {
+        if (n == 0)
+            printk("balloon: no pfn left below %#lx to populate\n",
+                   (unsigned long)bl.pfn_limit);
+        bl.st.block = BALLOON_NO_PFN_SPACE;
     }
     return n;
 }
@@ -570,6 +581,9 @@ int balloon_init(const struct balloon_config *cfg)
         bl.pfn_limit = p2m_table_limit;
     if (bl.pfn_limit > PFN_SET_MAX_PFNS)
         bl.pfn_limit = PFN_SET_MAX_PFNS;
+    all_ram = (struct e820_pfn_range){ 0, bl.pfn_limit };
+    bl.ram = cfg->ram ? cfg->ram : &all_ram;
+    bl.nr_ram = cfg->ram ? cfg->nr_ram : 1;
     bl.st.top_pfn = p2m_max_pfn();
 
     in_use = bl.st.current_pages - frame_free_count();

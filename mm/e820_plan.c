@@ -82,7 +82,7 @@ static void reset_plan(struct e820_plan *plan, xen_pfn_t nr_pages,
     plan->p2m_limit = p2m_limit;
     plan->map_end_pfn = 0;
     plan->nr_identity = plan->nr_moves = plan->nr_release = 0;
-    plan->nr_kept = plan->nr_usable = 0;
+    plan->nr_kept = plan->nr_usable = plan->nr_ram_above = 0;
     plan->identity_pages = plan->moved_pages = plan->released_pages = 0;
     plan->kept_pages = plan->usable_pages = 0;
     plan->unpopulated_ram_pages = plan->ram_above_limit_pages = 0;
@@ -246,6 +246,7 @@ static void plan_ram(struct planner *p, xen_pfn_t s, xen_pfn_t e)
     xen_pfn_t unpop_start = max_pfn(s, plan->nr_pages);
 
     add_range(p, plan->usable, &plan->nr_usable, E820_PLAN_MAX_USABLE, s, pop_end);
+    add_range(p, plan->ram_above, &plan->nr_ram_above, E820_MAX_ENTRIES, unpop_start, e);
     if (unpop_start < e)
         plan->unpopulated_ram_pages += e - unpop_start;
 }
@@ -353,6 +354,7 @@ void e820_plan_print(const struct e820_plan *plan, e820_print_fn print)
     }
     print_ranges("release", plan->release, plan->nr_release, print);
     print_ranges("kept", plan->kept, plan->nr_kept, print);
+    print_ranges("growth", plan->ram_above, plan->nr_ram_above, print);
     print("E820 plan: usable %lu pages = %lu populated - %lu released; "
           "moved %lu, kept %lu, identity %lu (below the limit), "
           "unpopulated RAM %lu, usable up to pfn 0x%lx\n",

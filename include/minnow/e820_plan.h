@@ -29,6 +29,9 @@
  * usable:   the pfns minnow may use as RAM afterwards: map RAM below
  *           nr_pages, kept, and move destinations.  Their count is
  *           nr_pages - released.
+ * ram_above: map RAM in [nr_pages, p2m_limit): the only pfns the domain
+ *           can grow into (move destinations, then the balloon's fresh
+ *           pfns); everything else above nr_pages is 1:1.
  *
  * All lists are sorted, disjoint, and adjacent ranges are merged.  All
  * capacities are fixed and sized so that every list except the move list
@@ -79,12 +82,13 @@ struct e820_plan {
     xen_pfn_t p2m_limit;
     xen_pfn_t map_end_pfn;      /* end of the last map entry, any type */
 
-    unsigned int nr_identity, nr_moves, nr_release, nr_kept, nr_usable;
+    unsigned int nr_identity, nr_moves, nr_release, nr_kept, nr_usable, nr_ram_above;
     struct e820_pfn_range identity[E820_PLAN_MAX_RANGES];
     struct e820_move move[E820_PLAN_MAX_MOVES];
     struct e820_pfn_range release[E820_PLAN_MAX_RANGES];
     struct e820_pfn_range kept[E820_PLAN_MAX_RANGES];
     struct e820_pfn_range usable[E820_PLAN_MAX_USABLE];
+    struct e820_pfn_range ram_above[E820_MAX_ENTRIES];  /* one per RAM entry at most */
 
     /* Counts, in pages. */
     uint64_t identity_pages;    /* pfns in identity[] (all < p2m_limit) */

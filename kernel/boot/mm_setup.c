@@ -223,6 +223,8 @@ static void unmap_page_zero(void)
 static void note_for_balloon(void)
 {
     mm_boot.balloon.pfn_limit = plan.p2m_limit;
+    mm_boot.balloon.ram = plan.ram_above;
+    mm_boot.balloon.nr_ram = plan.nr_ram_above;
     mm_boot.balloon.released_pages = e820_result.released_pages;
 }
 

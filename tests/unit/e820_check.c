@@ -328,6 +328,7 @@ static int check_pfn(const struct pctx *c, xen_pfn_t p, char *msg, size_t len)
     unsigned int rel = covering(pl->release, pl->nr_release, p);
     unsigned int kept = covering(pl->kept, pl->nr_kept, p);
     unsigned int usable = covering(pl->usable, pl->nr_usable, p);
+    unsigned int above = covering(pl->ram_above, pl->nr_ram_above, p);
     unsigned int src = move_covering(pl, p, 0), dst = move_covering(pl, p, 1);
 
     for (unsigned int i = 0; i < c->nr_keep; i++)     /* the caller's list: unsorted */
@@ -356,6 +357,9 @@ static int check_pfn(const struct pctx *c, xen_pfn_t p, char *msg, size_t len)
     if (usable != (unsigned int)((pop && ram) || kept_want || dst))
         BAD("pfn 0x%lx: usable %u, want %d", (unsigned long)p, usable,
             (pop && ram) || kept_want || dst);
+    if (above != (unsigned int)(ram && !pop && below))
+        BAD("pfn 0x%lx: in ram_above %u, want %d", (unsigned long)p, above,
+            ram && !pop && below);
 #undef BAD
     return 0;
 }
@@ -376,7 +380,7 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
 {
     struct pctx c = { map, nr_pages, limit, keep, nr_keep, pl };
     size_t cap = 8 + 2 * (map->nr + pl->nr_identity + pl->nr_release + pl->nr_kept +
-                          pl->nr_usable + nr_keep) + 4 * pl->nr_moves;
+                          pl->nr_usable + pl->nr_ram_above + nr_keep) + 4 * pl->nr_moves;
     uint64_t *b, moved = 0, ram_unpop = 0, ram_above = 0;
     size_t nb = 0, i;
     int rc;
@@ -386,7 +390,8 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     if ((rc = check_list("identity", pl->identity, pl->nr_identity, E820_PLAN_MAX_RANGES, msg, len)) ||
         (rc = check_list("release", pl->release, pl->nr_release, E820_PLAN_MAX_RANGES, msg, len)) ||
         (rc = check_list("kept", pl->kept, pl->nr_kept, E820_PLAN_MAX_RANGES, msg, len)) ||
-        (rc = check_list("usable", pl->usable, pl->nr_usable, E820_PLAN_MAX_USABLE, msg, len)))
+        (rc = check_list("usable", pl->usable, pl->nr_usable, E820_PLAN_MAX_USABLE, msg, len)) ||
+        (rc = check_list("ram_above", pl->ram_above, pl->nr_ram_above, E820_MAX_ENTRIES, msg, len)))
         return rc;
     if (pl->nr_moves > E820_PLAN_MAX_MOVES)
         return fail(msg, len, "%u moves", pl->nr_moves);
@@ -428,6 +433,7 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     ADD(pl->release, pl->nr_release);
     ADD(pl->kept, pl->nr_kept);
     ADD(pl->usable, pl->nr_usable);
+    ADD(pl->ram_above, pl->nr_ram_above);
     ADD(keep, nr_keep);
 #undef ADD
     for (i = 0; i < pl->nr_moves; i++) {

@@ -438,12 +438,15 @@ static void test_plan_linux_example(void **state)
     static const struct e820_pfn_range ident[] = {
         { 0x40500, 0x7d100 }, { 0xfcc00, LIMIT_512G },
     };
+    static const struct e820_pfn_range above[] = { { 0x40000, 0x40500 }, { 0x7d100, 0xfcc00 } };
 
     (void)state;
     load(linux_example, N(linux_example));
     assert_int_equal(san.nr, 4);
     assert_int_equal(plan_checked(0x40000, LIMIT_512G, NULL, 0), 0);
     expect_ranges("identity", plan.identity, plan.nr_identity, ident, N(ident));
+    /* Where the domain may grow: the balloon's fresh pfns come from here. */
+    expect_ranges("ram_above", plan.ram_above, plan.nr_ram_above, above, N(above));
     assert_int_equal(plan.identity[0].start, 263424);       /* 1029 MiB */
     assert_int_equal(plan.identity[0].end, 512256);         /* 2001 MiB */
     assert_int_equal(plan.nr_moves, 0);

@@ -253,6 +253,21 @@ static void property_against_reference_array(void **state)
                 ref[p] = IDENTITY_FRAME(p);
             break;
         }
+        case 4: {                   /* the search for missing pfns */
+            xen_pfn_t end = pfn + (r >> 44) % (4 * P2M_PER_PAGE), run_end, want = pfn;
+            xen_pfn_t got;
+
+            if (end > PROP_SPACE)
+                end = PROP_SPACE;
+            got = p2m_find_missing(pfn, end, &run_end);
+            while (want < end && ref[want] != INVALID_P2M_ENTRY)
+                want++;
+            assert_int_equal(got, want);
+            assert_true(run_end <= end && (got == end || run_end > got));
+            for (xen_pfn_t p = got; p < run_end; p++)
+                assert_int_equal(ref[p], INVALID_P2M_ENTRY);
+            break;
+        }
         default:                    /* lookups */
             for (int i = 0; i < 8; i++, lookups++) {
                 xen_pfn_t q = (pfn + i * 4099 + (r & 0xffff)) % PROP_SPACE;

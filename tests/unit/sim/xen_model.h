@@ -91,6 +91,7 @@ struct sim_state {
     uint64_t uvm_calls;
     uint64_t p2m_table_writes;  /* while published (generation odd) */
     uint64_t va_loads, va_stores;
+    uint64_t page_lookups;      /* xen_mm_page() calls (a table or page read) */
 };
 
 extern struct sim_state sim;
