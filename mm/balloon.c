@@ -131,12 +131,31 @@ static unsigned int run_len(unsigned int i, unsigned int end)
 }
 
 /*
+ * How many of frames [i, i + len) are mapped at their direct-map address,
+ * counting from i.  pt_map_mfns() writes in order, 2 MiB at a time, so
+ * after a failure part-way these are the frames it did map.
+ */
+static unsigned int mapped_prefix(unsigned int i, unsigned int len)
+{
+    unsigned int n = 0;
+    uint64_t pte;
+
+    while (n < len && pt_lookup(pt_directmap_va(batch_pfn[i + n]), &pte) == 0 &&
+           (pte & PTE_PRESENT) && pte_mfn(pte) == batch_mfn[i + n])
+        n++;
+    return n;
+}
+
+/*
  * Put frames [i, i + len) of the batch back where they were: p2m, direct
  * map, allocator.  Used for what Xen did not take and for our own
- * failures.  Returns how many could not be restored (counted as lost).
+ * failures.  Returns how many could not be restored (counted as lost:
+ * still ours and in the p2m, but not mapped and not in the allocator).
  */
 static unsigned int restore_run(unsigned int i, unsigned int len)
 {
+    unsigned int mapped;
+
     for (unsigned int k = i; k < i + len; k++)
         if (!p2m_try_set(batch_pfn[k], batch_mfn[k])) {
             printk("balloon: pfn %#lx: cannot restore its p2m entry\n",
@@ -146,14 +165,14 @@ static unsigned int restore_run(unsigned int i, unsigned int len)
         }
     int rc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], len, RAM_PTE,
                          PT_SKIP_PRESENT);
+    mapped = rc ? mapped_prefix(i, len) : len;
+    frame_free_range(batch_pfn[i], mapped);
     if (rc) {
         printk("balloon: cannot map pfns %#lx+%u again, rc %d; %u pages lost\n",
-               (unsigned long)batch_pfn[i], len, rc, len);
-        bl.st.lost_pages += len;
-        return len;
+               (unsigned long)batch_pfn[i + mapped], len - mapped, rc, len - mapped);
+        bl.st.lost_pages += len - mapped;
     }
-    frame_free_range(batch_pfn[i], len);
-    return 0;
+    return len - mapped;
 }
 
 static void restore_range(unsigned int from, unsigned int to)
@@ -326,13 +345,18 @@ static unsigned int pick_fresh(unsigned int n, unsigned int want)
 
 /*
  * Frames [i, i + len) are new and ours: p2m, direct map, allocator.  Returns
- * how many were placed (a prefix); the rest have p2m ~0 and no mapping.
+ * how many were placed (a prefix).  The rest have p2m ~0 and no mapping,
+ * ready to go back to Xen -- except *stuck of them, right after the
+ * prefix, which could not be unmapped (printed, counted lost): Xen would
+ * not free a frame that is still mapped, it would stay with the domain
+ * while our count says it left.
  */
-static unsigned int place_run(unsigned int i, unsigned int len)
+static unsigned int place_run(unsigned int i, unsigned int len, unsigned int *stuck)
 {
-    unsigned int k;
+    unsigned int k, mapped;
     int rc = 0;
 
+    *stuck = 0;
     for (k = i; k < i + len; k++) {
         rc = p2m_set(batch_pfn[k], batch_mfn[k]);
         if (rc)
@@ -341,14 +365,26 @@ static unsigned int place_run(unsigned int i, unsigned int len)
     if (k > i) {
         int mrc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], k - i,
                               RAM_PTE, 0);
+        mapped = mrc ? mapped_prefix(i, k - i) : k - i;
         if (mrc) {
+            /* The chunks mapped before the failure are placed; the rest
+             * lose any mapping first, then their p2m entries. */
+            int urc = pt_unmap_range(pt_directmap_va(batch_pfn[i + mapped]), k - i - mapped,
+                                     PT_ALLOW_CHANGE_LIVE);
+            if (urc) {
+                printk("balloon: cannot unmap pfns %#lx+%u, rc %d; %u pages lost\n",
+                       (unsigned long)batch_pfn[i + mapped], k - i - mapped, urc,
+                       k - i - mapped);
+                *stuck = k - i - mapped;
+                bl.st.lost_pages += *stuck;
+            } else {
+                for (unsigned int j = i + mapped; j < k; j++)
+                    p2m_try_set(batch_pfn[j], INVALID_P2M_ENTRY);
+            }
             rc = mrc;
-            for (unsigned int j = i; j < k; j++)
-                p2m_try_set(batch_pfn[j], INVALID_P2M_ENTRY);
-            k = i;
-        } else {
-            frame_free_range(batch_pfn[i], k - i);
+            k = i + mapped;
         }
+        frame_free_range(batch_pfn[i], k - i);
     }
     if (rc) {
         printk("balloon: placed %u of %u new frames at pfn %#lx, then rc %d\n",
@@ -396,14 +432,15 @@ static long up_batch(unsigned int want)
         bl.st.block = BALLOON_XEN_REFUSED;
 
     while (placed < done) {
-        unsigned int len = run_len(placed, done);
-        unsigned int got = place_run(placed, len);
+        unsigned int len = run_len(placed, done), stuck;
+        unsigned int got = place_run(placed, len, &stuck);
 
         placed += got;
-        if (got < len)
+        if (got < len) {
+            give_back(placed + stuck, done);
             break;
+        }
     }
-    give_back(placed, done);
 
     for (unsigned int i = 0; i < placed; i++) {
         if (i >= refilled)

@@ -354,6 +354,39 @@ static void partial_up_at_every_position(void **state)
     check_ownership();
 }
 
+/*
+ * Xen takes 100 of 512 frames, then refuses to map the rest back after
+ * 100 of them: the 100 it mapped are back in the allocator, the other 312
+ * are lost -- still ours and in the p2m, but mapped nowhere and counted,
+ * so Xen's tot_pages and current_pages still agree.
+ */
+static void down_remap_fails_part_way(void **state)
+{
+    uint64_t free_before = frame_free_count(), dom = sim.dom_pages, pte, unmapped = 0;
+    struct balloon_stats st;
+
+    (void)state;
+    sim_inject_memop(XENMEM_decrease_reservation, 100, 0);
+    sim_fail_pte_maps_after(100);
+    assert_int_equal(balloon_down(512), 100);
+    sim_fail_pte_maps_after(-1);
+    st = stats();
+    assert_int_equal(st.lost_pages, 312);
+    assert_int_equal(st.ballooned_pages, 100);
+    assert_int_equal(frame_free_count(), free_before - 512 - st.bitmap_pages + 100);
+    assert_int_equal(sim.dom_pages, dom - 100);
+    assert_int_equal(st.current_pages, sim.dom_pages);
+    /* Every RAM pfn is mapped, except the lost ones. */
+    for (xen_pfn_t pfn = 0; pfn < NR; pfn++)
+        if (p2m_kind_of(pfn) == P2M_RAM && sim_translate(pfn << 12, &pte) != pfn_to_mfn(pfn)) {
+            assert_false(frame_is_free(pfn));
+            unmapped++;
+        }
+    assert_int_equal(unmapped, 312);
+    assert_int_equal(sim_take_violations(), 0);
+    assert_int_equal(p2m_self_check(), 0);
+}
+
 static void up_error_changes_nothing(void **state)
 {
     struct balloon_stats before;
@@ -532,6 +565,42 @@ static void up_without_memory_for_the_p2m(void **state)
     assert_int_equal(stats().top_pfn, NR + room + 2048);
     check_world();
     check_ownership();
+}
+
+/*
+ * The run NR.. crosses a 2 MiB boundary: the second chunk needs a p2m leaf
+ * and an L1 table.  The leaf gets its frame, the table does not, so
+ * pt_map_mfns() fails after mapping the first chunk.  That chunk's frames
+ * are placed; the second chunk's go back to Xen, and none of them may be
+ * mapped then: Xen keeps a frame that is still mapped (tot_pages drifts
+ * from current_pages), and a stale entry refuses its pfn to later maps.
+ */
+static void up_map_fails_in_second_chunk(void **state)
+{
+    const xen_pfn_t boundary = (NR + P2M_PER_PAGE - 1) / P2M_PER_PAGE * P2M_PER_PAGE;
+    struct balloon_stats st;
+    uint64_t dom = sim.dom_pages, pte;
+
+    (void)state;
+    assert_true(boundary > NR && boundary < NR + 512);
+    sim_fail_frame_alloc_after(1);
+    assert_int_equal(balloon_up(512), boundary - NR);
+    sim_fail_frame_alloc_after(-1);
+    st = stats();
+    assert_int_equal(st.block, BALLOON_NO_MEMORY);
+    assert_int_equal(st.given_back, NR + 512 - boundary);
+    assert_int_equal(st.top_pfn, boundary);
+    assert_int_equal(sim.dom_pages, dom + (boundary - NR));
+    assert_int_equal(st.current_pages, sim.dom_pages);
+    for (xen_pfn_t pfn = boundary; pfn < NR + 512; pfn++)
+        if (sim_translate(pfn << 12, &pte) != INVALID_MFN)
+            fail_msg("pfn %#lx given back but still mapped", (unsigned long)pfn);
+    check_world();
+    check_ownership();
+    /* Nothing stale is left in the way. */
+    assert_int_equal(balloon_up(512), 512);
+    assert_int_equal(stats().top_pfn, boundary + 512);
+    check_world();
 }
 
 /* Fresh pfns skip what the p2m already uses (dom0's 1:1 ranges). */
@@ -739,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(partial_down_at_every_position, setup, teardown),
         cmocka_unit_test_setup_teardown(down_error_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(partial_up_at_every_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(down_remap_fails_part_way, setup, teardown),
         cmocka_unit_test_setup_teardown(up_error_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(down_stops_at_keep_free, setup, teardown),
         cmocka_unit_test_setup_teardown(target_clamped_to_min_and_max, setup, teardown),
@@ -746,6 +816,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(grows_past_boot_max_pfn, setup, teardown),
         cmocka_unit_test_setup_teardown(grows_across_a_gib_with_frame_list, setup, teardown),
         cmocka_unit_test_setup_teardown(up_without_memory_for_the_p2m, setup, teardown),
+        cmocka_unit_test_setup_teardown(up_map_fails_in_second_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(fresh_pfns_skip_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(fresh_search_skips_identity_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(fresh_pfns_only_from_e820_ram, setup, teardown),

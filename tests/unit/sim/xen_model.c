@@ -21,6 +21,12 @@
 #define XEN_SLOT_HI 272u            /* exclusive */
 
 struct sim_state sim;
+static long maps_before_failure = -1;       /* sim_fail_pte_maps_after() */
+
+void sim_fail_pte_maps_after(long n)
+{
+    maps_before_failure = n;
+}
 
 void sim_violation(const char *fmt, ...)
 {
@@ -239,6 +245,11 @@ static int write_entry(xen_pfn_t mfn, unsigned int idx, uint64_t val)
     }
     level = f->type - SIM_L1 + 1;
     old = table_of(mfn)[idx];
+    if (level == 1 && (val & PRESENT) && maps_before_failure >= 0 &&
+        maps_before_failure-- == 0) {
+        maps_before_failure = 0;            /* every later one fails too */
+        return -EINVAL;                     /* injected: not a violation */
+    }
     if (f->p2m_table && level > 0) {
         if (published_and_even())
             sim_violation("p2m table mfn %#lx changed with even p2m_generation %lu",

@@ -106,6 +106,9 @@ uint64_t sim_take_violations(void);
 /* Failure injection. */
 void sim_fail_frame_alloc_after(long n);     /* -1: never */
 void sim_inject_memop(unsigned int cmd, long max_done, int rc); /* one shot */
+/* After n more present level-1 entries are written, refuse every further
+ * one with -EINVAL (as Xen refusing a mapping); -1: never. */
+void sim_fail_pte_maps_after(long n);
 
 /*
  * The frames the tests hand to pt_init() and p2m_init(): a pool of mapped

@@ -156,6 +156,7 @@ void sim_init(const struct sim_config *cfg)
     pool_len = 0;
     fail_after = -1;
     inject.armed = false;
+    sim_fail_pte_maps_after(-1);
 
     fd = memfd_create("sim-machine", 0);
     if (fd < 0 || ftruncate(fd, n * 4096UL)) {
