@@ -164,8 +164,8 @@ xen_pfn_t p2m_max_pfn(void);
 
 /* ---- m2p (mm/m2p.c; Xen's raw table is mfn_to_pfn(), xen_mm.h) --------------- */
 
-/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is 1:1 here),
- * else NO_FRAME. */
+/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is a pfn made
+ * 1:1 inside the table, as the E820 plan does), else NO_FRAME. */
 xen_pfn_t mfn_to_local_pfn(xen_pfn_t mfn);
 /* What a toolstack sees when it maps mfn: the page, if the frame is ours
  * and present in the direct map; else NULL. */
