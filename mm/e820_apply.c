@@ -44,14 +44,26 @@ int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
 {
     unsigned int cmd = initial_domain ? XENMEM_machine_memory_map : XENMEM_memory_map;
     const char *name = initial_domain ? "XENMEM_machine_memory_map" : "XENMEM_memory_map";
-    struct xen_memory_map arg = { .nr_entries = E820_MAX_RAW };
+    /* The whole buffer: Xen wants room for one entry more than it returns,
+     * and adds entries for I/O ranges.  The sanitizer reads the first
+     * E820_MAX_RAW and warns about the rest. */
+    struct xen_memory_map arg = { .nr_entries = E820_MAX_ENTRIES };
     long rc;
 
     set_xen_guest_handle(arg.buffer, raw->entry);
     rc = xen_memory_op(cmd, &arg);
-    if (rc == 0 && arg.nr_entries <= E820_MAX_RAW) {
+    if (rc == 0 && arg.nr_entries > E820_MAX_ENTRIES)
+        rc = -XEN_E2BIG;    /* Xen claimed more entries than the buffer holds */
+    if (rc == 0) {
         raw->nr = arg.nr_entries;
         return 0;
+    }
+    if (initial_domain) {
+        /* No guess is safe here: MMIO pfns would alias RAM frames. */
+        raw->nr = 0;
+        print("E820: %s failed, rc %ld: the initial domain cannot run without "
+              "the machine's memory map\n", name, rc);
+        return (int)rc;
     }
     e820_fallback(raw, nr_pages);
     if (rc == -XEN_ENOSYS) {
@@ -59,8 +71,6 @@ int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
               "[0, 0x%lx)\n", name, (unsigned long)nr_pages);
         return 1;
     }
-    if (rc == 0)
-        rc = -XEN_E2BIG;    /* Xen claimed more entries than the buffer holds */
     print("E820: %s failed, rc %ld; using one RAM region [0, 0x%lx)\n", name,
           rc, (unsigned long)nr_pages);
     return (int)rc;

@@ -60,8 +60,9 @@ _Static_assert(sizeof(struct e820_entry) == 20, "E820 entries are 20 bytes");
  * valid raw entry contributes at most four page boundaries (its start and
  * end, each rounded down and up), so a sanitized map has fewer than
  * 4 * E820_MAX_RAW entries and can never overflow E820_MAX_ENTRIES.
- * Boot passes raw->entry with nr_entries = E820_MAX_RAW to Xen; note that
- * XENMEM_machine_memory_map wants room for one entry more than it returns.
+ * e820_fetch() hands Xen the whole raw->entry buffer (E820_MAX_ENTRIES):
+ * XENMEM_machine_memory_map wants room for one entry more than it returns
+ * and adds I/O ranges, and refuses a buffer that is too small.
  */
 #define E820_MAX_RAW        128u
 #define E820_MAX_ENTRIES    (4u * E820_MAX_RAW)

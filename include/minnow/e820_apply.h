@@ -6,7 +6,7 @@
  *
  * Boot sequence (dom0 or domU):
  *
- *   e820_fetch(&raw, initial_domain, nr_pages, &w)   raw map or fallback
+ *   e820_fetch(&raw, initial_domain, nr_pages, &w)   raw map, domU fallback
  *   e820_print(&raw, "E820 raw", printk)
  *   e820_sanitize(&raw, &map, &w)
  *   e820_print(&map, "E820 sanitized", printk)
@@ -34,15 +34,17 @@
 #include <minnow/e820_plan.h>
 
 /*
- * Read the map: XENMEM_machine_memory_map for the initial domain (dom0),
- * XENMEM_memory_map otherwise.  A PV domU built by libxl always has one:
- * libxl sets a single RAM region [0, maxmem + slack) with
- * xc_domain_set_memmap_limit() (slack is 0 by default; the RAM above
- * nr_pages is where the balloon grows), or the host's holes with
- * e820_host=1.  -ENOSYS (a domain whose builder set no map) gives the
- * single-region fallback [0, nr_pages) and returns 1; any other failure
- * also falls back, with the rc printed, and returns it.  0: raw holds
- * Xen's map.
+ * Read the map into raw (its whole E820_MAX_ENTRIES buffer; the sanitizer
+ * keeps the first E820_MAX_RAW, with a warning): XENMEM_machine_memory_map
+ * for the initial domain (dom0), XENMEM_memory_map otherwise.  0: raw
+ * holds Xen's map.  A PV domU built by libxl always has one: libxl sets a
+ * single RAM region [0, maxmem + slack) with xc_domain_set_memmap_limit()
+ * (slack is 0 by default; the RAM above nr_pages is where the balloon
+ * grows), or the host's holes with e820_host=1.  For a domU, -ENOSYS (a
+ * builder that set no map) gives the single-region fallback [0, nr_pages)
+ * and returns 1; any other failure also falls back, with the rc printed,
+ * and returns it.  For dom0 there is no safe fallback (MMIO would alias
+ * RAM): the rc is printed and returned, raw is empty, and boot stops.
  */
 int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
                e820_print_fn print);

@@ -131,7 +131,9 @@ static void plan_e820(void)
     struct e820_pfn_range keep = { virt_to_pfn(_text), mm_boot.bootstrap_end_pfn };
 
     e820_warnings_init(&w);
-    e820_fetch(&raw_map, is_initial_domain(), nr_pages, printk);
+    if (e820_fetch(&raw_map, is_initial_domain(), nr_pages, printk) < 0 &&
+        is_initial_domain())
+        panic("mm: dom0 without the machine memory map (see above)");
     e820_print(&raw_map, "E820 (raw, from Xen)", printk);
     e820_sanitize(&raw_map, &e820_map, &w);
     e820_print(&e820_map, "E820 (sanitized)", printk);

@@ -383,9 +383,76 @@ static void test_fetch_fallbacks(void **state)
     assert_int_equal(e820_fetch(&raw, false, 0x1000, quiet), 1);
     assert_int_equal(raw.nr, 1);
     assert_int_equal(raw.entry[0].size, 0x1000ull << 12);
-    sim_inject_memop(XENMEM_machine_memory_map, 0, -EPERM);
-    assert_int_equal(e820_fetch(&raw, true, 0x1000, quiet), -EPERM);
+    sim_inject_memop(XENMEM_memory_map, 0, -EFAULT);
+    assert_int_equal(e820_fetch(&raw, false, 0x1000, quiet), -EFAULT);
     assert_int_equal(raw.nr, 1);
+    assert_int_equal(sim_take_violations(), 0);
+    teardown();
+}
+
+/*
+ * dom0 has no map to fall back on: a one-region guess makes every MMIO pfn
+ * alias a RAM frame.  A failure is returned, loudly, with nothing made up
+ * (boot stops there).
+ */
+static char said[512];
+
+static int capture(const char *fmt, ...)
+{
+    va_list ap;
+    size_t len = strlen(said);
+
+    va_start(ap, fmt);
+    vsnprintf(said + len, sizeof(said) - len, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static void test_fetch_dom0_failure_is_loud(void **state)
+{
+    (void)state;
+    boot(0x1000, (const struct e820_entry[]){ E(0, 0x1000000, E820_RAM) }, 1);
+    said[0] = '\0';
+    sim_inject_memop(XENMEM_machine_memory_map, 0, -EPERM);
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, capture), -EPERM);
+    assert_int_equal(raw.nr, 0);
+    assert_non_null(strstr(said, "XENMEM_machine_memory_map failed, rc -1"));
+    assert_non_null(strstr(said, "the initial domain"));
+    assert_int_equal(sim_take_violations(), 0);
+    teardown();
+}
+
+/*
+ * A machine map of more than 128 entries (Xen also adds I/O ranges): the
+ * buffer's real capacity goes to Xen, which wants room for one entry more
+ * than it returns; the sanitizer then keeps the first E820_MAX_RAW with
+ * its warning.  A map larger than the buffer is refused by Xen: loud again.
+ */
+static void test_fetch_machine_map_over_128(void **state)
+{
+    static struct e820_entry big[E820_MAX_ENTRIES];
+    struct e820_warnings w;
+    unsigned int n = 200;
+
+    (void)state;
+    for (unsigned int i = 0; i < E820_MAX_ENTRIES; i++)
+        big[i] = (struct e820_entry)E((uint64_t)i << 21, 1u << 20,
+                                       i % 2 ? E820_RESERVED : E820_RAM);
+    boot(0x1000, (const struct e820_entry[]){ E(0, 0x1000000, E820_RAM) }, 1);
+    sim_set_machine_map(big, n);
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, quiet), 0);
+    assert_int_equal(raw.nr, n);
+    assert_memory_equal(raw.entry, big, n * sizeof(big[0]));
+    e820_warnings_init(&w);
+    e820_sanitize(&raw, &san, &w);
+    assert_int_equal(w.nr, 1);
+    assert_int_equal(w.w[0].code, E820_WARN_TOO_MANY);
+
+    sim_set_machine_map(big, E820_MAX_ENTRIES);
+    said[0] = '\0';
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, capture), -EINVAL);
+    assert_int_equal(raw.nr, 0);
+    assert_non_null(strstr(said, "the initial domain"));
     assert_int_equal(sim_take_violations(), 0);
     teardown();
 }
@@ -401,6 +468,8 @@ int main(void)
         cmocka_unit_test(test_apply_map_fails_then_releases),
         cmocka_unit_test(test_apply_keep_boot_data),
         cmocka_unit_test(test_fetch_fallbacks),
+        cmocka_unit_test(test_fetch_dom0_failure_is_loud),
+        cmocka_unit_test(test_fetch_machine_map_over_128),
     };
 
     return cmocka_run_group_tests_name("e820_apply", tests, NULL, NULL);

@@ -103,6 +103,14 @@ void sim_fini(void);
 /* Violations since the last call (and reset). */
 uint64_t sim_take_violations(void);
 
+/*
+ * The memory map the model hands out (n entries of Xen's 20-byte E820
+ * format), to the initial domain by XENMEM_machine_memory_map with Xen's
+ * rule: a buffer of fewer than n + 1 entries is refused with -EINVAL.
+ * NULL: not modelled.  XENMEM_memory_map always answers -ENOSYS.
+ */
+void sim_set_machine_map(const void *entries, unsigned int n);
+
 /* Failure injection. */
 void sim_fail_frame_alloc_after(long n);     /* -1: never */
 void sim_inject_memop(unsigned int cmd, long max_done, int rc); /* one shot */
