@@ -7,13 +7,16 @@
  *   1. p2m[dst + i] = mfn_i          (may allocate p2m leaves)
  *   2. m2p[mfn_i] = dst + i          MMU_MACHPHYS_UPDATE, one batch
  *   3. map va(dst) -> mfn_i, RW      pt_map_mfns (may allocate tables)
- *   4. unmap va(src)                 pt_unmap_range
+ *   4. p2m[src + i] = 1:1            (a populated pfn's leaf is private:
+ *                                    a plain store, never an allocation)
+ *   5. unmap va(src)                 pt_unmap_range
  *
- * The frame keeps its contents; only its name changes.  Steps 1-3 can fail
+ * The frame keeps its contents; only its name changes.  Steps 1-4 can fail
  * (no memory for a p2m leaf or a page table, Xen refusing): then the steps
  * already done are undone in reverse and the pages are released instead,
- * so a failure costs balloon headroom, never a page.  The source pfns
- * become identity at the end, with every other identity range.
+ * so a failure costs balloon headroom, never a page.  Step 4 comes with
+ * the move, not with the identity ranges at the end: if those fail, no
+ * two pfns may name one frame (a save would send it twice).
  *
  * A release of n pages: unmap va(src) (Xen will not take back a frame that
  * is still mapped), decrease_reservation, p2m[src] = missing.  Xen may
@@ -162,7 +165,19 @@ static unsigned int move_chunk(xen_pfn_t src, xen_pfn_t dst, unsigned int n,
         note_rc(res, rc);
         return 0;
     }
-    rc = pt_unmap_range(pt_directmap_va(src), n, PT_ALLOW_CHANGE_LIVE);   /* 4 */
+    for (i = 0; i < n; i++) {                                   /* step 4 */
+        if (!p2m_try_set(src + i, IDENTITY_FRAME(src + i))) {
+            printk("E820: pfn 0x%lx cannot become 1:1; releasing 0x%lx+%u instead\n",
+                   (unsigned long)(src + i), (unsigned long)src, n);
+            while (i-- > 0)
+                p2m_try_set(src + i, chunk_mfn[i]);
+            pt_unmap_range(pt_directmap_va(dst), n, 0);
+            undo_move(src, dst, n, true, res);
+            note_rc(res, -EFAULT);
+            return 0;
+        }
+    }
+    rc = pt_unmap_range(pt_directmap_va(src), n, PT_ALLOW_CHANGE_LIVE);   /* 5 */
     if (rc) {
         /* The frames did move; a stale alias of them stays mapped. */
         printk("E820: unmapping old pfns 0x%lx+%u failed, rc %d\n",

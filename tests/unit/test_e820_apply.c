@@ -357,6 +357,42 @@ static void test_apply_map_fails_then_releases(void **state)
     teardown();
 }
 
+/*
+ * The identity pass fails (Xen refuses to point a p2m chunk at the shared
+ * identity leaf) after the moves went through.  A moved frame's old pfn
+ * must not still name it: two pfns with one mfn would be saved twice and
+ * come back as two frames.  Each source becomes 1:1 in its move's step.
+ */
+static void test_apply_identity_fails_after_moves(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9f000, E820_RAM), E(0x9f000, 0x61000, E820_RESERVED),
+        E(0x100000, 0x18000000 - 0x100000, E820_RAM),
+        E(0x18000000, 0x4000000, E820_RESERVED),
+        E(0x20000000, 0x8000000, E820_RAM),
+    };
+
+    (void)state;
+    boot(0x20000, map, N(map));
+    sim_refuse_maps_of(pfn_to_mfn(p2m.identity_leaf));
+    assert_int_not_equal(e820_apply(&plan, &res), 0);
+    sim_refuse_maps_of(INVALID_MFN);
+    assert_int_equal(res.moved_pages, plan.moved_pages);
+    for (unsigned int i = 0; i < plan.nr_moves; i++)
+        for (xen_pfn_t k = 0; k < plan.move[i].nr; k++) {
+            xen_pfn_t src = plan.move[i].src + k, dst = plan.move[i].dst + k;
+
+            if (p2m_kind_of(src) != P2M_IDENTITY)
+                fail_msg("moved-from pfn %#lx is %s (mfn %#lx, also at pfn %#lx)",
+                         (unsigned long)src, p2m_kind_name(p2m_kind_of(src)),
+                         (unsigned long)pfn_to_mfn(src), (unsigned long)dst);
+            assert_int_equal(mfn_to_pfn(pfn_to_mfn(dst)), dst);
+        }
+    assert_int_equal(sim_take_violations(), 0);
+    assert_int_equal(p2m_self_check(), 0);
+    teardown();
+}
+
 /* A hole over the boot data: those pfns are kept, the rest move. */
 static void test_apply_keep_boot_data(void **state)
 {
@@ -466,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_apply_partial_release),
         cmocka_unit_test(test_apply_move_fails_then_releases),
         cmocka_unit_test(test_apply_map_fails_then_releases),
+        cmocka_unit_test(test_apply_identity_fails_after_moves),
         cmocka_unit_test(test_apply_keep_boot_data),
         cmocka_unit_test(test_fetch_fallbacks),
         cmocka_unit_test(test_fetch_dom0_failure_is_loud),

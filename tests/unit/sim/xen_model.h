@@ -117,6 +117,8 @@ void sim_inject_memop(unsigned int cmd, long max_done, int rc); /* one shot */
 /* After n more present level-1 entries are written, refuse every further
  * one with -EINVAL (as Xen refusing a mapping); -1: never. */
 void sim_fail_pte_maps_after(long n);
+/* Refuse every level-1 entry that maps mfn, with -EINVAL (INVALID_MFN: none). */
+void sim_refuse_maps_of(xen_pfn_t mfn);
 
 /*
  * The frames the tests hand to pt_init() and p2m_init(): a pool of mapped

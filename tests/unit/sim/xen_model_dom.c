@@ -183,6 +183,7 @@ void sim_init(const struct sim_config *cfg)
     inject.armed = false;
     machine_map.entries = NULL;
     sim_fail_pte_maps_after(-1);
+    sim_refuse_maps_of(INVALID_MFN);
 
     fd = memfd_create("sim-machine", 0);
     if (fd < 0 || ftruncate(fd, n * 4096UL)) {
