@@ -83,7 +83,7 @@ enum e820_warn_code {
     E820_WARN_UNKNOWN_TYPE,     /* type not listed above: treated as reserved */
     E820_WARN_OVERLAP,          /* two entries of different types overlap */
     E820_WARN_BAD_MAP,          /* planner: map not sanitized / bad arguments */
-    E820_WARN_RAM_ABOVE_LIMIT,  /* planner: map RAM beyond the p2m limit unused */
+    E820_WARN_RAM_ABOVE_LIMIT,  /* planner: map RAM beyond ram_limit unused */
     E820_WARN_FRAGMENTED,       /* planner: move list full, rest released */
     E820_WARN_KEPT,             /* planner: non-RAM pfns kept as RAM (boot data) */
 };

@@ -158,10 +158,13 @@ static void free_usable(xen_pfn_t start, xen_pfn_t end)
     }
 }
 
-/* Page 0 stays out: it is unmapped in step 6. */
+/*
+ * Page 0 stays out: it is unmapped in step 6.  The allocator's limit is the
+ * plan's RAM limit: every usable pfn and every move destination is below.
+ */
 static void seed_allocator(void)
 {
-    frame_allocator_init(plan.p2m_limit);
+    frame_allocator_init(plan.ram_limit);
     free_usable(1, virt_to_pfn(_text));
     free_usable(mm_boot.bootstrap_end_pfn, mm_boot.xen_mapped_end_pfn);
 }
@@ -224,7 +227,7 @@ static void unmap_page_zero(void)
 /* What the balloon worker needs from all this (boot passes it on). */
 static void note_for_balloon(void)
 {
-    mm_boot.balloon.pfn_limit = plan.p2m_limit;
+    mm_boot.balloon.pfn_limit = plan.ram_limit;
     mm_boot.balloon.ram = plan.ram_above;
     mm_boot.balloon.nr_ram = plan.nr_ram_above;
     mm_boot.balloon.released_pages = e820_result.released_pages;

@@ -311,7 +311,7 @@ static int check_list(const char *what, const struct e820_pfn_range *l,
 
 struct pctx {
     const struct e820_map *map;
-    xen_pfn_t nr_pages, limit;
+    xen_pfn_t nr_pages, limit, ram_limit;
     const struct e820_pfn_range *keep;
     unsigned int nr_keep;
     const struct e820_plan *plan;
@@ -322,6 +322,7 @@ static int check_pfn(const struct pctx *c, xen_pfn_t p, char *msg, size_t len)
 {
     const struct e820_plan *pl = c->plan;
     bool ram = map_ram(c->map, p), pop = p < c->nr_pages, below = p < c->limit;
+    bool holdable = p < c->ram_limit;   /* the frame allocator's reach */
     bool inkeep = false;
     bool kept_want, ident_want;
     unsigned int ident = covering(pl->identity, pl->nr_identity, p);
@@ -345,21 +346,25 @@ static int check_pfn(const struct pctx *c, xen_pfn_t p, char *msg, size_t len)
         if (src + rel != 1)
             BAD("pfn 0x%lx: populated non-RAM page moved %u times, released %u "
                 "times (lost or duplicated)", (unsigned long)p, src, rel);
+    } else if (pop && ram && !holdable) {
+        if (src || rel != 1)
+            BAD("pfn 0x%lx: populated RAM past the RAM limit moved %u times, "
+                "released %u times (want released once)", (unsigned long)p, src, rel);
     } else if (src || rel) {
         BAD("pfn 0x%lx: moved/released (%u/%u) but is RAM, kept or unpopulated",
             (unsigned long)p, src, rel);
     }
     if (dst > 1)
         BAD("pfn 0x%lx: destination of %u moves", (unsigned long)p, dst);
-    if (dst && !(ram && !pop && below))
-        BAD("pfn 0x%lx: move destination but not unpopulated map RAM below limit",
-            (unsigned long)p);
-    if (usable != (unsigned int)((pop && ram) || kept_want || dst))
+    if (dst && !(ram && !pop && below && holdable))
+        BAD("pfn 0x%lx: move destination but not unpopulated map RAM below the "
+            "RAM limit", (unsigned long)p);
+    if (usable != (unsigned int)((pop && ram && holdable) || kept_want || dst))
         BAD("pfn 0x%lx: usable %u, want %d", (unsigned long)p, usable,
-            (pop && ram) || kept_want || dst);
-    if (above != (unsigned int)(ram && !pop && below))
+            (pop && ram && holdable) || kept_want || dst);
+    if (above != (unsigned int)(ram && !pop && below && holdable))
         BAD("pfn 0x%lx: in ram_above %u, want %d", (unsigned long)p, above,
-            ram && !pop && below);
+            ram && !pop && below && holdable);
 #undef BAD
     return 0;
 }
@@ -378,7 +383,8 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
                     unsigned int nr_keep, const struct e820_plan *pl,
                     char *msg, size_t len)
 {
-    struct pctx c = { map, nr_pages, limit, keep, nr_keep, pl };
+    xen_pfn_t rl = limit < E820_PLAN_RAM_LIMIT ? limit : E820_PLAN_RAM_LIMIT;
+    struct pctx c = { map, nr_pages, limit, rl, keep, nr_keep, pl };
     size_t cap = 8 + 2 * (map->nr + pl->nr_identity + pl->nr_release + pl->nr_kept +
                           pl->nr_usable + pl->nr_ram_above + nr_keep) + 4 * pl->nr_moves;
     uint64_t *b, moved = 0, ram_unpop = 0, ram_above = 0;
@@ -412,6 +418,7 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     b[nb++] = 0;
     b[nb++] = nr_pages;
     b[nb++] = limit;
+    b[nb++] = rl;
     for (i = 0; i < map->nr; i++) {
         xen_pfn_t s = map->entry[i].addr >> 12;
         xen_pfn_t e = (map->entry[i].addr + map->entry[i].size) >> 12;
@@ -419,8 +426,8 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
         b[nb++] = s;
         b[nb++] = e;
         if (map->entry[i].type == E820_RAM) {
-            xen_pfn_t us = s > nr_pages ? s : nr_pages, ue = e < limit ? e : limit;
-            xen_pfn_t as = s > limit ? s : limit;
+            xen_pfn_t us = s > nr_pages ? s : nr_pages, ue = e < rl ? e : rl;
+            xen_pfn_t as = us > rl ? us : rl;
 
             if (us < ue)
                 ram_unpop += ue - us;
@@ -475,6 +482,9 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     if (pl->ram_above_limit_pages != ram_above)
         return fail(msg, len, "RAM above limit %lu, want %lu",
                     (unsigned long)pl->ram_above_limit_pages, (unsigned long)ram_above);
+    if (pl->ram_limit != rl)
+        return fail(msg, len, "ram_limit 0x%lx, want 0x%lx", (unsigned long)pl->ram_limit,
+                    (unsigned long)rl);
     if (pl->usable_end_pfn != (pl->nr_usable ? pl->usable[pl->nr_usable - 1].end : 0))
         return fail(msg, len, "usable_end_pfn wrong");
     if (pl->released_pages && pl->unpopulated_ram_pages &&
