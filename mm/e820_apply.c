@@ -257,9 +257,15 @@ static void release_range(xen_pfn_t s, xen_pfn_t e, struct e820_apply_result *re
     }
 }
 
-/* Set [s, e) identity, skipping stuck pfns (they are still RAM). */
-static void identity_range(xen_pfn_t s, xen_pfn_t e, struct e820_apply_result *res)
+/*
+ * Set [s, e) identity, skipping stuck pfns (they are still RAM).  Returns
+ * the pfns made 1:1; the first failure goes to *rc (each is printed).
+ */
+static uint64_t identity_range(xen_pfn_t s, xen_pfn_t e,
+                               const struct e820_apply_result *res, int *rc)
 {
+    uint64_t done = 0;
+
     while (s < e) {
         xen_pfn_t piece_end = e, next = e;
 
@@ -275,18 +281,20 @@ static void identity_range(xen_pfn_t s, xen_pfn_t e, struct e820_apply_result *r
                 piece_end = next = k->start;
         }
         if (s < piece_end) {
-            int rc = p2m_set_identity_range(s, piece_end);
+            int prc = p2m_set_identity_range(s, piece_end);
 
-            if (rc) {
+            if (prc) {
                 printk("E820: identity 0x%lx-0x%lx failed, rc %d\n",
-                       (unsigned long)s, (unsigned long)piece_end, rc);
-                note_rc(res, rc);
+                       (unsigned long)s, (unsigned long)piece_end, prc);
+                if (!*rc)
+                    *rc = prc;
             } else {
-                res->identity_pages += piece_end - s;
+                done += piece_end - s;
             }
         }
         s = next;
     }
+    return done;
 }
 
 int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
@@ -330,8 +338,13 @@ int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
     for (i = 0; i < nr_fallback; i++)
         release_range(fallback[i].start, fallback[i].end, res);
 
-    for (i = 0; i < plan->nr_identity; i++)
-        identity_range(plan->identity[i].start, plan->identity[i].end, res);
+    for (i = 0; i < plan->nr_identity; i++) {
+        int rc = 0;
+
+        res->identity_pages += identity_range(plan->identity[i].start,
+                                              plan->identity[i].end, res, &rc);
+        note_rc(res, rc);
+    }
 
     printk("E820: applied: %lu pages moved, %lu released (%lu of them planned "
            "moves), %lu stuck, %lu pfns identity%s\n",
@@ -339,4 +352,15 @@ int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
            (unsigned long)res->fallback_pages, (unsigned long)res->stuck_pages,
            (unsigned long)res->identity_pages, res->rc ? "; errors above" : "");
     return res->rc;
+}
+
+int e820_identity_reapply(const struct e820_plan *plan, const struct e820_apply_result *res)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; i < plan->nr_identity; i++)
+        identity_range(plan->identity[i].start, plan->identity[i].end, res, &rc);
+    if (rc)
+        printk("E820: 1:1 ranges not all set again after the restore, rc %d\n", rc);
+    return rc;
 }

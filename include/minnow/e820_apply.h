@@ -21,6 +21,7 @@
  *   e820_apply(&plan, &res)
  *   frame_free_range() each res.dst[] and res.stuck[] range
  *   the balloon's headroom grows by res.released_pages
+ *   ... after each restore: e820_identity_reapply(&plan, &res)
  *
  * e820_apply() needs: p2m_init() done, covering plan.p2m_limit pfns; the
  * source pfns of moves and releases populated, mapped at their direct-map
@@ -75,5 +76,16 @@ struct e820_apply_result {
  * Returns res->rc.
  */
 int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res);
+
+/*
+ * After a restore: the tools rewrite every p2m entry below max_pfn from
+ * what the saver could translate, so a 1:1 entry in a private leaf (a
+ * range that starts or ends mid-leaf) comes back missing; whole 1:1
+ * chunks keep their shared leaf.  Set the plan's identity ranges again,
+ * minus res's stuck pfns, as e820_apply() did.  Allocates nothing: every
+ * leaf that needs one is still private.  0 or the first rc (printed).
+ */
+int e820_identity_reapply(const struct e820_plan *plan,
+                          const struct e820_apply_result *res);
 
 #endif

@@ -229,20 +229,44 @@ static void teardown(void)
     sim_fini();
 }
 
+/*
+ * What a restore does to the p2m (xg_sr_restore_x86_pv.c update_guest_p2m):
+ * every entry below max_pfn is rewritten from what the saver could
+ * translate, so a 1:1 entry stored in a private leaf comes back ~0.  Whole
+ * 1:1 chunks survive: their mapping (the shared identity leaf) is kept.
+ * Returns how many entries it wiped.
+ */
+static unsigned int restore_p2m_as_the_tools_do(void)
+{
+    unsigned int wiped = 0;
+
+    for (xen_pfn_t pfn = 0; pfn < p2m_max_pfn(); pfn++) {
+        uint64_t pte;
+        xen_pfn_t leaf = sim_translate(TEST_P2M_VA + pfn * 8, &pte);
+
+        if (!(raw_entry(pfn) & IDENTITY_FRAME_BIT))
+            continue;
+        *sim_machine_word(leaf, pfn % P2M_PER_PAGE) = INVALID_P2M_ENTRY;
+        wiped++;
+    }
+    return wiped;
+}
+
 /* ---------------------------------------------------------------- tests */
+
+/* QEMU -m 1024's machine map. */
+static const struct e820_entry qemu_1g[] = {
+    E(0x0, 0x9fc00, E820_RAM), E(0x9fc00, 0x400, E820_RESERVED),
+    E(0xf0000, 0x10000, E820_RESERVED), E(0x100000, 0x3fee0000, E820_RAM),
+    E(0x3ffe0000, 0x20000, E820_RESERVED),
+    E(0xfd00000000, 0x10000000000 - 0xfd00000000, E820_RESERVED),
+};
 
 /* QEMU's low hole, dom0_mem=64M: 97 pages move to 0x4000. */
 static void test_apply_low_hole(void **state)
 {
-    static const struct e820_entry map[] = {
-        E(0x0, 0x9fc00, E820_RAM), E(0x9fc00, 0x400, E820_RESERVED),
-        E(0xf0000, 0x10000, E820_RESERVED), E(0x100000, 0x3fee0000, E820_RAM),
-        E(0x3ffe0000, 0x20000, E820_RESERVED),
-        E(0xfd00000000, 0x10000000000 - 0xfd00000000, E820_RESERVED),
-    };
-
     (void)state;
-    boot(0x4000, map, N(map));
+    boot(0x4000, qemu_1g, N(qemu_1g));
     assert_int_equal(plan.moved_pages, 97);
     assert_int_equal(e820_apply(&plan, &res), 0);
     assert_int_equal(res.moved_pages, 97);
@@ -306,6 +330,10 @@ static void test_apply_partial_release(void **state)
     assert_int_equal(res.stuck_pages, 0x61 - 10);
     assert_int_equal(res.released_pages, plan.released_pages - (0x61 - 10));
     assert_true(host_console_contains("decrease_reservation took 10 of 97"));
+    check_after();
+    /* A restore, then resume: the 1:1 entries come back, stuck pfns stay RAM. */
+    assert_true(restore_p2m_as_the_tools_do() > 0);
+    assert_int_equal(e820_identity_reapply(&plan, &res), 0);
     check_after();
     teardown();
 }
@@ -411,6 +439,26 @@ static void test_apply_keep_boot_data(void **state)
     teardown();
 }
 
+/* Resume puts the plan's 1:1 entries back (review finding 10). */
+static void test_identity_survives_restore(void **state)
+{
+    struct p2m_stats before, after;
+
+    (void)state;
+    boot(0x4000, qemu_1g, N(qemu_1g));
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    assert_int_equal(restore_p2m_as_the_tools_do(), 0x100 - 0x9f);
+    assert_int_equal(p2m_kind_of(0xa0), P2M_MISSING);
+    p2m_get_stats(&before);
+    /* The resume path: drivers/xen/suspend.c, then boot's mm hook. */
+    assert_int_equal(p2m_republish(), 0);
+    assert_int_equal(e820_identity_reapply(&plan, &res), 0);
+    p2m_get_stats(&after);
+    assert_int_equal(after.total, before.total);        /* nothing allocated */
+    check_after();
+    teardown();
+}
+
 static void test_fetch_fallbacks(void **state)
 {
     (void)state;
@@ -504,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_apply_map_fails_then_releases),
         cmocka_unit_test(test_apply_identity_fails_after_moves),
         cmocka_unit_test(test_apply_keep_boot_data),
+        cmocka_unit_test(test_identity_survives_restore),
         cmocka_unit_test(test_fetch_fallbacks),
         cmocka_unit_test(test_fetch_dom0_failure_is_loud),
         cmocka_unit_test(test_fetch_machine_map_over_128),
