@@ -45,8 +45,11 @@ static struct {
     bool ready, target_asked;
     struct balloon_stats st;
     xen_pfn_t pfn_limit;
+    const struct e820_pfn_range *ram;   /* where fresh pfns may come from */
+    unsigned int nr_ram;
     uint64_t keep_free, static_max;
 } bl;
+static struct e820_pfn_range all_ram;   /* [0, pfn_limit): no ranges given */
 static uint64_t released_before_init;
 
 /* The ballooned-out pfns: refilled first when going up.  A chunk's bitmap
@@ -128,12 +131,31 @@ static unsigned int run_len(unsigned int i, unsigned int end)
 }
 
 /*
+ * How many of frames [i, i + len) are mapped at their direct-map address,
+ * counting from i.  pt_map_mfns() writes in order, 2 MiB at a time, so
+ * after a failure part-way these are the frames it did map.
+ */
+static unsigned int mapped_prefix(unsigned int i, unsigned int len)
+{
+    unsigned int n = 0;
+    uint64_t pte;
+
+    while (n < len && pt_lookup(pt_directmap_va(batch_pfn[i + n]), &pte) == 0 &&
+           (pte & PTE_PRESENT) && pte_mfn(pte) == batch_mfn[i + n])
+        n++;
+    return n;
+}
+
+/*
  * Put frames [i, i + len) of the batch back where they were: p2m, direct
  * map, allocator.  Used for what Xen did not take and for our own
- * failures.  Returns how many could not be restored (counted as lost).
+ * failures.  Returns how many could not be restored (counted as lost:
+ * still ours and in the p2m, but not mapped and not in the allocator).
  */
 static unsigned int restore_run(unsigned int i, unsigned int len)
 {
+    unsigned int mapped;
+
     for (unsigned int k = i; k < i + len; k++)
         if (!p2m_try_set(batch_pfn[k], batch_mfn[k])) {
             printk("balloon: pfn %#lx: cannot restore its p2m entry\n",
@@ -143,14 +165,14 @@ static unsigned int restore_run(unsigned int i, unsigned int len)
         }
     int rc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], len, RAM_PTE,
                          PT_SKIP_PRESENT);
+    mapped = rc ? mapped_prefix(i, len) : len;
+    frame_free_range(batch_pfn[i], mapped);
     if (rc) {
         printk("balloon: cannot map pfns %#lx+%u again, rc %d; %u pages lost\n",
-               (unsigned long)batch_pfn[i], len, rc, len);
-        bl.st.lost_pages += len;
-        return len;
+               (unsigned long)batch_pfn[i + mapped], len - mapped, rc, len - mapped);
+        bl.st.lost_pages += len - mapped;
     }
-    frame_free_range(batch_pfn[i], len);
-    return 0;
+    return len - mapped;
 }
 
 static void restore_range(unsigned int from, unsigned int to)
@@ -293,35 +315,48 @@ long balloon_down(uint64_t nr)
 
 /* ---- up -------------------------------------------------------------------- */
 
-/* Fresh pfns: never populated, p2m missing (identity/foreign are skipped). */
+/*
+ * Fresh pfns: never populated, from top_pfn up, inside the E820's RAM and
+ * below pfn_limit, missing in the p2m (1:1 and foreign ones are skipped;
+ * the p2m skips its shared chunks whole, so this never walks a tail pfn by
+ * pfn).
+ */
 static unsigned int pick_fresh(unsigned int n, unsigned int want)
 {
-    xen_pfn_t pfn = bl.st.top_pfn;
+    for (unsigned int r = 0; r < bl.nr_ram && n < want; r++) {
+        xen_pfn_t pfn = bl.ram[r].start > bl.st.top_pfn ? bl.ram[r].start : bl.st.top_pfn;
+        xen_pfn_t end = bl.ram[r].end < bl.pfn_limit ? bl.ram[r].end : bl.pfn_limit;
 
-    while (n < want) {
-        if (pfn >= bl.pfn_limit) {
-            if (n == 0)
-                printk("balloon: no pfn left below %#lx to populate\n",
-                       (unsigned long)bl.pfn_limit);
-            bl.st.block = BALLOON_NO_PFN_SPACE;
-            break;
+        while (pfn < end && n < want) {
+            xen_pfn_t run_end;
+
+            for (pfn = p2m_find_missing(pfn, end, &run_end); pfn < run_end && n < want;)
+                batch_pfn[n++] = pfn++;
         }
-        if (p2m_kind_of(pfn) == P2M_MISSING)
-            batch_pfn[n++] = pfn;
-        pfn++;
+    }
+    if (n < want) {
+        if (n == 0)
+            printk("balloon: no pfn left below %#lx to populate\n",
+                   (unsigned long)bl.pfn_limit);
+        bl.st.block = BALLOON_NO_PFN_SPACE;
     }
     return n;
 }
 
 /*
  * Frames [i, i + len) are new and ours: p2m, direct map, allocator.  Returns
- * how many were placed (a prefix); the rest have p2m ~0 and no mapping.
+ * how many were placed (a prefix).  The rest have p2m ~0 and no mapping,
+ * ready to go back to Xen -- except *stuck of them, right after the
+ * prefix, which could not be unmapped (printed, counted lost): Xen would
+ * not free a frame that is still mapped, it would stay with the domain
+ * while our count says it left.
  */
-static unsigned int place_run(unsigned int i, unsigned int len)
+static unsigned int place_run(unsigned int i, unsigned int len, unsigned int *stuck)
 {
-    unsigned int k;
+    unsigned int k, mapped;
     int rc = 0;
 
+    *stuck = 0;
     for (k = i; k < i + len; k++) {
         rc = p2m_set(batch_pfn[k], batch_mfn[k]);
         if (rc)
@@ -330,14 +365,26 @@ static unsigned int place_run(unsigned int i, unsigned int len)
     if (k > i) {
         int mrc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], k - i,
                               RAM_PTE, 0);
+        mapped = mrc ? mapped_prefix(i, k - i) : k - i;
         if (mrc) {
+            /* The chunks mapped before the failure are placed; the rest
+             * lose any mapping first, then their p2m entries. */
+            int urc = pt_unmap_range(pt_directmap_va(batch_pfn[i + mapped]), k - i - mapped,
+                                     PT_ALLOW_CHANGE_LIVE);
+            if (urc) {
+                printk("balloon: cannot unmap pfns %#lx+%u, rc %d; %u pages lost\n",
+                       (unsigned long)batch_pfn[i + mapped], k - i - mapped, urc,
+                       k - i - mapped);
+                *stuck = k - i - mapped;
+                bl.st.lost_pages += *stuck;
+            } else {
+                for (unsigned int j = i + mapped; j < k; j++)
+                    p2m_try_set(batch_pfn[j], INVALID_P2M_ENTRY);
+            }
             rc = mrc;
-            for (unsigned int j = i; j < k; j++)
-                p2m_try_set(batch_pfn[j], INVALID_P2M_ENTRY);
-            k = i;
-        } else {
-            frame_free_range(batch_pfn[i], k - i);
+            k = i + mapped;
         }
+        frame_free_range(batch_pfn[i], k - i);
     }
     if (rc) {
         printk("balloon: placed %u of %u new frames at pfn %#lx, then rc %d\n",
@@ -385,14 +432,15 @@ static long up_batch(unsigned int want)
         bl.st.block = BALLOON_XEN_REFUSED;
 
     while (placed < done) {
-        unsigned int len = run_len(placed, done);
-        unsigned int got = place_run(placed, len);
+        unsigned int len = run_len(placed, done), stuck;
+        unsigned int got = place_run(placed, len, &stuck);
 
         placed += got;
-        if (got < len)
+        if (got < len) {
+            give_back(placed + stuck, done);
             break;
+        }
     }
-    give_back(placed, done);
 
     for (unsigned int i = 0; i < placed; i++) {
         if (i >= refilled)
@@ -570,6 +618,9 @@ int balloon_init(const struct balloon_config *cfg)
         bl.pfn_limit = p2m_table_limit;
     if (bl.pfn_limit > PFN_SET_MAX_PFNS)
         bl.pfn_limit = PFN_SET_MAX_PFNS;
+    all_ram = (struct e820_pfn_range){ 0, bl.pfn_limit };
+    bl.ram = cfg->ram ? cfg->ram : &all_ram;
+    bl.nr_ram = cfg->ram ? cfg->nr_ram : 1;
     bl.st.top_pfn = p2m_max_pfn();
 
     in_use = bl.st.current_pages - frame_free_count();

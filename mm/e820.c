@@ -76,7 +76,7 @@ const char *e820_warn_text(enum e820_warn_code code)
     case E820_WARN_UNKNOWN_TYPE:    return "unknown type; treated as reserved";
     case E820_WARN_OVERLAP:         return "entries of different types overlap; the more restrictive wins";
     case E820_WARN_BAD_MAP:         return "planner refused its input";
-    case E820_WARN_RAM_ABOVE_LIMIT: return "RAM above the p2m limit is not used";
+    case E820_WARN_RAM_ABOVE_LIMIT: return "RAM above the p2m limit (or 1 TiB) is not used";
     case E820_WARN_FRAGMENTED:      return "map too fragmented: move list full, remaining pages released";
     case E820_WARN_KEPT:            return "non-RAM pfns hold boot data: kept as RAM, not identity";
     }

@@ -7,13 +7,16 @@
  *   1. p2m[dst + i] = mfn_i          (may allocate p2m leaves)
  *   2. m2p[mfn_i] = dst + i          MMU_MACHPHYS_UPDATE, one batch
  *   3. map va(dst) -> mfn_i, RW      pt_map_mfns (may allocate tables)
- *   4. unmap va(src)                 pt_unmap_range
+ *   4. p2m[src + i] = 1:1            (a populated pfn's leaf is private:
+ *                                    a plain store, never an allocation)
+ *   5. unmap va(src)                 pt_unmap_range
  *
- * The frame keeps its contents; only its name changes.  Steps 1-3 can fail
+ * The frame keeps its contents; only its name changes.  Steps 1-4 can fail
  * (no memory for a p2m leaf or a page table, Xen refusing): then the steps
  * already done are undone in reverse and the pages are released instead,
- * so a failure costs balloon headroom, never a page.  The source pfns
- * become identity at the end, with every other identity range.
+ * so a failure costs balloon headroom, never a page.  Step 4 comes with
+ * the move, not with the identity ranges at the end: if those fail, no
+ * two pfns may name one frame (a save would send it twice).
  *
  * A release of n pages: unmap va(src) (Xen will not take back a frame that
  * is still mapped), decrease_reservation, p2m[src] = missing.  Xen may
@@ -44,14 +47,26 @@ int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
 {
     unsigned int cmd = initial_domain ? XENMEM_machine_memory_map : XENMEM_memory_map;
     const char *name = initial_domain ? "XENMEM_machine_memory_map" : "XENMEM_memory_map";
-    struct xen_memory_map arg = { .nr_entries = E820_MAX_RAW };
+    /* The whole buffer: Xen wants room for one entry more than it returns,
+     * and adds entries for I/O ranges.  The sanitizer reads the first
+     * E820_MAX_RAW and warns about the rest. */
+    struct xen_memory_map arg = { .nr_entries = E820_MAX_ENTRIES };
     long rc;
 
     set_xen_guest_handle(arg.buffer, raw->entry);
     rc = xen_memory_op(cmd, &arg);
-    if (rc == 0 && arg.nr_entries <= E820_MAX_RAW) {
+    if (rc == 0 && arg.nr_entries > E820_MAX_ENTRIES)
+        rc = -XEN_E2BIG;    /* Xen claimed more entries than the buffer holds */
+    if (rc == 0) {
         raw->nr = arg.nr_entries;
         return 0;
+    }
+    if (initial_domain) {
+        /* No guess is safe here: MMIO pfns would alias RAM frames. */
+        raw->nr = 0;
+        print("E820: %s failed, rc %ld: the initial domain cannot run without "
+              "the machine's memory map\n", name, rc);
+        return (int)rc;
     }
     e820_fallback(raw, nr_pages);
     if (rc == -XEN_ENOSYS) {
@@ -59,8 +74,6 @@ int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
               "[0, 0x%lx)\n", name, (unsigned long)nr_pages);
         return 1;
     }
-    if (rc == 0)
-        rc = -XEN_E2BIG;    /* Xen claimed more entries than the buffer holds */
     print("E820: %s failed, rc %ld; using one RAM region [0, 0x%lx)\n", name,
           rc, (unsigned long)nr_pages);
     return (int)rc;
@@ -152,7 +165,19 @@ static unsigned int move_chunk(xen_pfn_t src, xen_pfn_t dst, unsigned int n,
         note_rc(res, rc);
         return 0;
     }
-    rc = pt_unmap_range(pt_directmap_va(src), n, PT_ALLOW_CHANGE_LIVE);   /* 4 */
+    for (i = 0; i < n; i++) {                                   /* step 4 */
+        if (!p2m_try_set(src + i, IDENTITY_FRAME(src + i))) {
+            printk("E820: pfn 0x%lx cannot become 1:1; releasing 0x%lx+%u instead\n",
+                   (unsigned long)(src + i), (unsigned long)src, n);
+            while (i-- > 0)
+                p2m_try_set(src + i, chunk_mfn[i]);
+            pt_unmap_range(pt_directmap_va(dst), n, 0);
+            undo_move(src, dst, n, true, res);
+            note_rc(res, -EFAULT);
+            return 0;
+        }
+    }
+    rc = pt_unmap_range(pt_directmap_va(src), n, PT_ALLOW_CHANGE_LIVE);   /* 5 */
     if (rc) {
         /* The frames did move; a stale alias of them stays mapped. */
         printk("E820: unmapping old pfns 0x%lx+%u failed, rc %d\n",
@@ -232,9 +257,15 @@ static void release_range(xen_pfn_t s, xen_pfn_t e, struct e820_apply_result *re
     }
 }
 
-/* Set [s, e) identity, skipping stuck pfns (they are still RAM). */
-static void identity_range(xen_pfn_t s, xen_pfn_t e, struct e820_apply_result *res)
+/*
+ * Set [s, e) identity, skipping stuck pfns (they are still RAM).  Returns
+ * the pfns made 1:1; the first failure goes to *rc (each is printed).
+ */
+static uint64_t identity_range(xen_pfn_t s, xen_pfn_t e,
+                               const struct e820_apply_result *res, int *rc)
 {
+    uint64_t done = 0;
+
     while (s < e) {
         xen_pfn_t piece_end = e, next = e;
 
@@ -250,18 +281,20 @@ static void identity_range(xen_pfn_t s, xen_pfn_t e, struct e820_apply_result *r
                 piece_end = next = k->start;
         }
         if (s < piece_end) {
-            int rc = p2m_set_identity_range(s, piece_end);
+            int prc = p2m_set_identity_range(s, piece_end);
 
-            if (rc) {
+            if (prc) {
                 printk("E820: identity 0x%lx-0x%lx failed, rc %d\n",
-                       (unsigned long)s, (unsigned long)piece_end, rc);
-                note_rc(res, rc);
+                       (unsigned long)s, (unsigned long)piece_end, prc);
+                if (!*rc)
+                    *rc = prc;
             } else {
-                res->identity_pages += piece_end - s;
+                done += piece_end - s;
             }
         }
         s = next;
     }
+    return done;
 }
 
 int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
@@ -305,8 +338,13 @@ int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
     for (i = 0; i < nr_fallback; i++)
         release_range(fallback[i].start, fallback[i].end, res);
 
-    for (i = 0; i < plan->nr_identity; i++)
-        identity_range(plan->identity[i].start, plan->identity[i].end, res);
+    for (i = 0; i < plan->nr_identity; i++) {
+        int rc = 0;
+
+        res->identity_pages += identity_range(plan->identity[i].start,
+                                              plan->identity[i].end, res, &rc);
+        note_rc(res, rc);
+    }
 
     printk("E820: applied: %lu pages moved, %lu released (%lu of them planned "
            "moves), %lu stuck, %lu pfns identity%s\n",
@@ -314,4 +352,15 @@ int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res)
            (unsigned long)res->fallback_pages, (unsigned long)res->stuck_pages,
            (unsigned long)res->identity_pages, res->rc ? "; errors above" : "");
     return res->rc;
+}
+
+int e820_identity_reapply(const struct e820_plan *plan, const struct e820_apply_result *res)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; i < plan->nr_identity; i++)
+        identity_range(plan->identity[i].start, plan->identity[i].end, res, &rc);
+    if (rc)
+        printk("E820: 1:1 ranges not all set again after the restore, rc %d\n", rc);
+    return rc;
 }

@@ -80,9 +80,10 @@ static void reset_plan(struct e820_plan *plan, xen_pfn_t nr_pages,
 {
     plan->nr_pages = nr_pages;
     plan->p2m_limit = p2m_limit;
+    plan->ram_limit = min_pfn(p2m_limit, E820_PLAN_RAM_LIMIT);
     plan->map_end_pfn = 0;
     plan->nr_identity = plan->nr_moves = plan->nr_release = 0;
-    plan->nr_kept = plan->nr_usable = 0;
+    plan->nr_kept = plan->nr_usable = plan->nr_ram_above = 0;
     plan->identity_pages = plan->moved_pages = plan->released_pages = 0;
     plan->kept_pages = plan->usable_pages = 0;
     plan->unpopulated_ram_pages = plan->ram_above_limit_pages = 0;
@@ -153,7 +154,7 @@ static bool dst_peek(struct planner *p, xen_pfn_t *dst, xen_pfn_t *avail)
         if (x->type != E820_RAM)
             continue;
         s = max_pfn(max_pfn(entry_start_pfn(x), plan->nr_pages), p->dst_pos);
-        e = min_pfn(entry_end_pfn(x), plan->p2m_limit);
+        e = min_pfn(entry_end_pfn(x), plan->ram_limit);
         if (s < e) {
             p->dst_pos = s;
             *dst = s;
@@ -238,16 +239,27 @@ static void plan_non_ram(struct planner *p, xen_pfn_t s, xen_pfn_t e)
     identity_piece(p, s, e);
 }
 
-/* [s, e) is map RAM; s < e <= limit. */
+/*
+ * [s, e) is map RAM; s < e <= limit.  Below ram_limit it is usable (up to
+ * nr_pages) or room to grow; above, populated pfns go back to Xen and the
+ * rest is unusable.
+ */
 static void plan_ram(struct planner *p, xen_pfn_t s, xen_pfn_t e)
 {
     struct e820_plan *plan = p->plan;
+    xen_pfn_t lim = plan->ram_limit;
     xen_pfn_t pop_end = min_pfn(e, plan->nr_pages);
     xen_pfn_t unpop_start = max_pfn(s, plan->nr_pages);
 
-    add_range(p, plan->usable, &plan->nr_usable, E820_PLAN_MAX_USABLE, s, pop_end);
-    if (unpop_start < e)
-        plan->unpopulated_ram_pages += e - unpop_start;
+    add_range(p, plan->usable, &plan->nr_usable, E820_PLAN_MAX_USABLE, s,
+              min_pfn(pop_end, lim));
+    release(p, max_pfn(s, lim), pop_end);
+    add_range(p, plan->ram_above, &plan->nr_ram_above, E820_MAX_ENTRIES, unpop_start,
+              min_pfn(e, lim));
+    if (unpop_start < min_pfn(e, lim))
+        plan->unpopulated_ram_pages += min_pfn(e, lim) - unpop_start;
+    if (max_pfn(unpop_start, lim) < e)
+        plan->ram_above_limit_pages += e - max_pfn(unpop_start, lim);
 }
 
 static uint64_t range_pages(const struct e820_pfn_range *list, unsigned int nr)
@@ -319,7 +331,7 @@ int e820_plan_build(struct e820_plan *plan, const struct e820_map *map,
     if (plan->nr_usable)
         plan->usable_end_pfn = plan->usable[plan->nr_usable - 1].end;
     if (plan->ram_above_limit_pages)
-        e820_warn(w, E820_WARN_RAM_ABOVE_LIMIT, 0, E820_RAM, 0, p2m_limit,
+        e820_warn(w, E820_WARN_RAM_ABOVE_LIMIT, 0, E820_RAM, 0, plan->ram_limit,
                   plan->ram_above_limit_pages);
     return 0;
 }
@@ -353,6 +365,7 @@ void e820_plan_print(const struct e820_plan *plan, e820_print_fn print)
     }
     print_ranges("release", plan->release, plan->nr_release, print);
     print_ranges("kept", plan->kept, plan->nr_kept, print);
+    print_ranges("growth", plan->ram_above, plan->nr_ram_above, print);
     print("E820 plan: usable %lu pages = %lu populated - %lu released; "
           "moved %lu, kept %lu, identity %lu (below the limit), "
           "unpopulated RAM %lu, usable up to pfn 0x%lx\n",

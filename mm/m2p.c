@@ -19,8 +19,12 @@ xen_pfn_t mfn_to_local_pfn(xen_pfn_t mfn)
     /* The raw entry must match: a foreign entry carries FOREIGN_FRAME_BIT. */
     if (pfn != NO_FRAME && p2m_get(pfn) == mfn)
         return pfn;
-    /* An I/O frame of a 1:1 region (dom0) is its own pfn. */
-    if (p2m_get(mfn) == IDENTITY_FRAME(mfn))
+    /*
+     * An I/O frame of a 1:1 region (dom0's E820 holes) is its own pfn --
+     * only inside the table, where 1:1 was set on purpose.  Beyond it
+     * every pfn reads 1:1 by rule, which says nothing about an mfn.
+     */
+    if (mfn < p2m_table_limit && p2m_get(mfn) == IDENTITY_FRAME(mfn))
         return mfn;
     return NO_FRAME;
 }

@@ -273,6 +273,54 @@ const char *p2m_kind_name(enum p2m_kind kind)
     return kind <= P2M_FOREIGN ? names[kind] : "?";
 }
 
+/* The pfns pfn's shared leaf stands for: its 2 MiB, or the whole 1 GiB
+ * or 512 GiB chunk when the pages above are shared of the same kind. */
+static xen_pfn_t shared_span(xen_pfn_t pfn, enum p2m_page kind)
+{
+    if (p2m_page_at(pfn, 2) != kind)
+        return P2M_PER_PAGE;
+    if (kind == P2M_PAGE_MISSING && p2m_page_at(pfn, 3) == P2M_PAGE_MISSING)
+        return P2M_PFNS_PER_PMD_PAGE;
+    return P2M_PFNS_PER_PTE_PAGE;
+}
+
+xen_pfn_t p2m_find_missing(xen_pfn_t pfn, xen_pfn_t end, xen_pfn_t *run_end)
+{
+    if (!p2m.ready)
+        end = pfn;                  /* no p2m, nothing to search */
+    else if (end > p2m_table_limit)
+        end = p2m_table_limit;      /* beyond the table everything is 1:1 */
+    while (pfn < end) {
+        enum p2m_page kind = p2m_page_at(pfn, 1);
+        xen_pfn_t span = kind == P2M_PAGE_MISSING || kind == P2M_PAGE_IDENTITY
+                         ? shared_span(pfn, kind) : P2M_PER_PAGE;
+        xen_pfn_t chunk_end = pfn - pfn % span + span;
+
+        if (chunk_end > end)
+            chunk_end = end;
+        if (kind == P2M_PAGE_MISSING) {
+            *run_end = chunk_end;
+            return pfn;
+        }
+        if (kind == P2M_PAGE_PRIVATE) {
+            /* A private leaf stores 1:1 as IDENTITY_FRAME(pfn): ~0 is missing. */
+            while (pfn < chunk_end && p2m_entry_load(pfn) != INVALID_P2M_ENTRY)
+                pfn++;
+            if (pfn < chunk_end) {
+                xen_pfn_t e = pfn + 1;
+
+                while (e < chunk_end && p2m_entry_load(e) == INVALID_P2M_ENTRY)
+                    e++;
+                *run_end = e;
+                return pfn;
+            }
+        }
+        pfn = chunk_end;
+    }
+    *run_end = end;
+    return end;
+}
+
 /* ---- updates ----------------------------------------------------------------- */
 
 /* A frame stored at or above max_pfn makes the p2m longer. */

@@ -234,9 +234,11 @@ int balloon_worker_start(const struct balloon_worker_config *boot)
         printk("balloon: off (command line)\n");
         return -ENODEV;
     }
-    /* Boot gave the frame allocator the p2m's whole pfn space: fresh pfns
-     * may go anywhere below it (the core also stops at the p2m's end). */
+    /* Fresh pfns stay below the frame allocator's limit, inside the map
+     * RAM above what Xen populated (the rest of that space is 1:1). */
     cfg.pfn_limit = boot->pfn_limit;
+    cfg.ram = boot->ram;
+    cfg.nr_ram = boot->nr_ram;
     cfg.batch = cmdline_uint("balloon_batch", BALLOON_DEFAULT_BATCH);
     /* Xen does not scrub what a guest gives back: our data would stay in
      * free machine memory.  Scrub unless told not to (Linux's default). */

@@ -12,7 +12,8 @@
  *
  *   down  free frames -> (scrub) -> unmap -> p2m ~0 -> decrease_reservation
  *   up    populate_physmap (ballooned pfns first, then fresh ones from
- *         top_pfn up) -> p2m (grows) -> map -> frame allocator
+ *         top_pfn up, only where the E820 says RAM) -> p2m (grows) -> map
+ *         -> frame allocator
  *
  * Two halves, two headers:
  *   balloon.h (this)    the core, balloon_*: accounting and batching,
@@ -33,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <xen/xen.h>
+#include <minnow/e820_plan.h>
 
 #define BALLOON_DEFAULT_BATCH   512u    /* extents per hypercall (Linux's) */
 #define BALLOON_MAX_BATCH       4096u   /* the extent list is static */
@@ -42,6 +44,11 @@
 struct balloon_config {
     xen_pfn_t pfn_limit;        /* fresh pfns stay below (frame allocator
                                    limit, the p2m's reach is also checked) */
+    /* The E820's RAM where fresh pfns may be taken, sorted (boot: the
+     * plan's ram_above, maybe 0 ranges); it must stay valid while the
+     * balloon runs.  NULL: all of [0, pfn_limit), as libxl's one-entry map. */
+    const struct e820_pfn_range *ram;
+    unsigned int nr_ram;
     unsigned int batch;         /* extents per hypercall; 0: default */
     bool scrub;                 /* zero pages before Xen gets them */
     uint64_t keep_free;         /* 0: BALLOON_DEFAULT_KEEP_FREE */

@@ -13,12 +13,15 @@
 
 #include <stdint.h>
 #include <xen/xen.h>
+#include <minnow/e820_plan.h>
 
 /* What boot hands the worker (the rest comes from the command line and
  * xenstore). */
 struct balloon_worker_config {
-    xen_pfn_t pfn_limit;        /* fresh pfns may go anywhere below: the
-                                   frame allocator's limit (the p2m's) */
+    xen_pfn_t pfn_limit;        /* fresh pfns stay below: the frame
+                                   allocator's limit (the p2m's) */
+    const struct e820_pfn_range *ram;   /* ... and inside the E820's RAM */
+    unsigned int nr_ram;        /* (the plan's ram_above) */
     uint64_t released_pages;    /* E820 pages given back to Xen at boot */
 };
 

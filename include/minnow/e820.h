@@ -60,8 +60,9 @@ _Static_assert(sizeof(struct e820_entry) == 20, "E820 entries are 20 bytes");
  * valid raw entry contributes at most four page boundaries (its start and
  * end, each rounded down and up), so a sanitized map has fewer than
  * 4 * E820_MAX_RAW entries and can never overflow E820_MAX_ENTRIES.
- * Boot passes raw->entry with nr_entries = E820_MAX_RAW to Xen; note that
- * XENMEM_machine_memory_map wants room for one entry more than it returns.
+ * e820_fetch() hands Xen the whole raw->entry buffer (E820_MAX_ENTRIES):
+ * XENMEM_machine_memory_map wants room for one entry more than it returns
+ * and adds I/O ranges, and refuses a buffer that is too small.
  */
 #define E820_MAX_RAW        128u
 #define E820_MAX_ENTRIES    (4u * E820_MAX_RAW)
@@ -82,7 +83,7 @@ enum e820_warn_code {
     E820_WARN_UNKNOWN_TYPE,     /* type not listed above: treated as reserved */
     E820_WARN_OVERLAP,          /* two entries of different types overlap */
     E820_WARN_BAD_MAP,          /* planner: map not sanitized / bad arguments */
-    E820_WARN_RAM_ABOVE_LIMIT,  /* planner: map RAM beyond the p2m limit unused */
+    E820_WARN_RAM_ABOVE_LIMIT,  /* planner: map RAM beyond ram_limit unused */
     E820_WARN_FRAGMENTED,       /* planner: move list full, rest released */
     E820_WARN_KEPT,             /* planner: non-RAM pfns kept as RAM (boot data) */
 };

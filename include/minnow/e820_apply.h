@@ -6,7 +6,7 @@
  *
  * Boot sequence (dom0 or domU):
  *
- *   e820_fetch(&raw, initial_domain, nr_pages, &w)   raw map or fallback
+ *   e820_fetch(&raw, initial_domain, nr_pages, &w)   raw map, domU fallback
  *   e820_print(&raw, "E820 raw", printk)
  *   e820_sanitize(&raw, &map, &w)
  *   e820_print(&map, "E820 sanitized", printk)
@@ -21,6 +21,7 @@
  *   e820_apply(&plan, &res)
  *   frame_free_range() each res.dst[] and res.stuck[] range
  *   the balloon's headroom grows by res.released_pages
+ *   ... after each restore: e820_identity_reapply(&plan, &res)
  *
  * e820_apply() needs: p2m_init() done, covering plan.p2m_limit pfns; the
  * source pfns of moves and releases populated, mapped at their direct-map
@@ -34,15 +35,17 @@
 #include <minnow/e820_plan.h>
 
 /*
- * Read the map: XENMEM_machine_memory_map for the initial domain (dom0),
- * XENMEM_memory_map otherwise.  A PV domU built by libxl always has one:
- * libxl sets a single RAM region [0, maxmem + slack) with
- * xc_domain_set_memmap_limit() (slack is 0 by default; the RAM above
- * nr_pages is where the balloon grows), or the host's holes with
- * e820_host=1.  -ENOSYS (a domain whose builder set no map) gives the
- * single-region fallback [0, nr_pages) and returns 1; any other failure
- * also falls back, with the rc printed, and returns it.  0: raw holds
- * Xen's map.
+ * Read the map into raw (its whole E820_MAX_ENTRIES buffer; the sanitizer
+ * keeps the first E820_MAX_RAW, with a warning): XENMEM_machine_memory_map
+ * for the initial domain (dom0), XENMEM_memory_map otherwise.  0: raw
+ * holds Xen's map.  A PV domU built by libxl always has one: libxl sets a
+ * single RAM region [0, maxmem + slack) with xc_domain_set_memmap_limit()
+ * (slack is 0 by default; the RAM above nr_pages is where the balloon
+ * grows), or the host's holes with e820_host=1.  For a domU, -ENOSYS (a
+ * builder that set no map) gives the single-region fallback [0, nr_pages)
+ * and returns 1; any other failure also falls back, with the rc printed,
+ * and returns it.  For dom0 there is no safe fallback (MMIO would alias
+ * RAM): the rc is printed and returned, raw is empty, and boot stops.
  */
 int e820_fetch(struct e820_map *raw, bool initial_domain, xen_pfn_t nr_pages,
                e820_print_fn print);
@@ -73,5 +76,16 @@ struct e820_apply_result {
  * Returns res->rc.
  */
 int e820_apply(const struct e820_plan *plan, struct e820_apply_result *res);
+
+/*
+ * After a restore: the tools rewrite every p2m entry below max_pfn from
+ * what the saver could translate, so a 1:1 entry in a private leaf (a
+ * range that starts or ends mid-leaf) comes back missing; whole 1:1
+ * chunks keep their shared leaf.  Set the plan's identity ranges again,
+ * minus res's stuck pfns, as e820_apply() did.  Allocates nothing: every
+ * leaf that needs one is still private.  0 or the first rc (printed).
+ */
+int e820_identity_reapply(const struct e820_plan *plan,
+                          const struct e820_apply_result *res);
 
 #endif

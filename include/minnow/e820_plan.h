@@ -20,15 +20,21 @@
  *           gaps, and everything from the end of the map up to p2m_limit);
  *           pfns at or above p2m_limit are identity by the p2m's own rule.
  * moves:    src pfns (populated, not map RAM) -> dst pfns (map RAM,
- *           >= nr_pages, < p2m_limit); sorted by src, and dst ascends too.
- * release:  src pfns for which no dst was left (decrease_reservation).
+ *           >= nr_pages, < ram_limit); sorted by src, and dst ascends too.
+ * release:  src pfns for which no dst was left (decrease_reservation),
+ *           and populated RAM at or above ram_limit.
  * kept:     src pfns that the caller said hold live boot data (kernel image,
  *           Xen's boot page tables, ...): they stay RAM where they are and
  *           are NOT identity.  Avoid needing this: keep boot data out of
  *           the low 640 KiB - 1 MiB hole.
  * usable:   the pfns minnow may use as RAM afterwards: map RAM below
- *           nr_pages, kept, and move destinations.  Their count is
- *           nr_pages - released.
+ *           nr_pages and ram_limit, kept, and move destinations.  Their
+ *           count is nr_pages - released.
+ * ram_above: map RAM in [nr_pages, ram_limit): the only pfns the domain
+ *           can grow into (move destinations, then the balloon's fresh
+ *           pfns); everything else above nr_pages is 1:1 or unusable.
+ * ram_limit: min(p2m_limit, E820_PLAN_RAM_LIMIT).  No pfn at or above it
+ *           is ever usable RAM, whatever the p2m covers.
  *
  * All lists are sorted, disjoint, and adjacent ranges are merged.  All
  * capacities are fixed and sized so that every list except the move list
@@ -41,6 +47,7 @@
 
 #include <stdint.h>
 #include <minnow/e820.h>
+#include <minnow/pfn_set.h>
 
 struct e820_pfn_range {
     xen_pfn_t start;
@@ -70,6 +77,9 @@ struct e820_move {
 /* Beyond this the planner releases instead of moving (warning). */
 #define E820_PLAN_MAX_MOVES     128u
 
+/* The frame allocator (and the balloon) hold pfns below this (1 TiB). */
+#define E820_PLAN_RAM_LIMIT     PFN_SET_MAX_PFNS
+
 #define E820_PLAN_MAX_USABLE    (E820_MAX_ENTRIES + E820_PLAN_MAX_RANGES + \
                                  E820_PLAN_MAX_MOVES)
 
@@ -77,14 +87,16 @@ struct e820_plan {
     /* Inputs, echoed for printing and checking. */
     xen_pfn_t nr_pages;
     xen_pfn_t p2m_limit;
+    xen_pfn_t ram_limit;        /* min(p2m_limit, E820_PLAN_RAM_LIMIT) */
     xen_pfn_t map_end_pfn;      /* end of the last map entry, any type */
 
-    unsigned int nr_identity, nr_moves, nr_release, nr_kept, nr_usable;
+    unsigned int nr_identity, nr_moves, nr_release, nr_kept, nr_usable, nr_ram_above;
     struct e820_pfn_range identity[E820_PLAN_MAX_RANGES];
     struct e820_move move[E820_PLAN_MAX_MOVES];
     struct e820_pfn_range release[E820_PLAN_MAX_RANGES];
     struct e820_pfn_range kept[E820_PLAN_MAX_RANGES];
     struct e820_pfn_range usable[E820_PLAN_MAX_USABLE];
+    struct e820_pfn_range ram_above[E820_MAX_ENTRIES];  /* one per RAM entry at most */
 
     /* Counts, in pages. */
     uint64_t identity_pages;    /* pfns in identity[] (all < p2m_limit) */
@@ -92,8 +104,8 @@ struct e820_plan {
     uint64_t released_pages;    /* = balloon headroom gained */
     uint64_t kept_pages;
     uint64_t usable_pages;      /* = nr_pages - released_pages */
-    uint64_t unpopulated_ram_pages; /* map RAM in [nr_pages, limit), not a dst */
-    uint64_t ram_above_limit_pages; /* map RAM at or above p2m_limit */
+    uint64_t unpopulated_ram_pages; /* map RAM in [nr_pages, ram_limit), not a dst */
+    uint64_t ram_above_limit_pages; /* unpopulated map RAM at or above ram_limit */
     xen_pfn_t usable_end_pfn;   /* one past the highest usable pfn */
 };
 

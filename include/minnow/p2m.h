@@ -133,6 +133,15 @@ enum p2m_kind { P2M_MISSING, P2M_RAM, P2M_IDENTITY, P2M_FOREIGN };
 enum p2m_kind p2m_kind_of(xen_pfn_t pfn);
 const char *p2m_kind_name(enum p2m_kind kind);
 
+/*
+ * The first missing pfn in [from, end), or end when there is none; and
+ * *run_end such that [that pfn, *run_end) is all missing (*run_end <= end;
+ * it may stop at a chunk boundary before the run does).  A shared chunk
+ * costs one look whatever its size, so a search through the 1:1 tail
+ * above the end of RAM is a few hundred looks, not one per pfn.
+ */
+xen_pfn_t p2m_find_missing(xen_pfn_t from, xen_pfn_t end, xen_pfn_t *run_end);
+
 /* ---- updates ---------------------------------------------------------------- */
 
 /*
@@ -155,8 +164,8 @@ xen_pfn_t p2m_max_pfn(void);
 
 /* ---- m2p (mm/m2p.c; Xen's raw table is mfn_to_pfn(), xen_mm.h) --------------- */
 
-/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is 1:1 here),
- * else NO_FRAME. */
+/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is a pfn made
+ * 1:1 inside the table, as the E820 plan does), else NO_FRAME. */
 xen_pfn_t mfn_to_local_pfn(xen_pfn_t mfn);
 /* What a toolstack sees when it maps mfn: the page, if the frame is ours
  * and present in the direct map; else NULL. */

@@ -18,7 +18,8 @@
  * needs come from frames the previous steps mapped, and each step's frames
  * join the allocator right after, so the allocator never runs dry.
  * Step 4 builds and publishes the p2m; step 5 applies the E820 plan (1:1
- * holes, frames moved above the end of RAM or released).
+ * holes, frames moved above the end of RAM or released), and again the
+ * 1:1 part after each restore (a suspend hook).
  * Step 6 unmaps page 0 (NULL must fault).  Step 7 sets up the heap.
  *
  * mm_init() at the bottom reads as this list.  The results are kept in
@@ -36,6 +37,7 @@
 #include <minnow/panic.h>
 #include <minnow/p2m.h>
 #include <minnow/pt.h>
+#include <minnow/suspend.h>
 #include <arch/layout.h>
 
 _Static_assert(KERNEL_VIRT_BASE == PT_DIRECTMAP_BASE,
@@ -131,7 +133,9 @@ static void plan_e820(void)
     struct e820_pfn_range keep = { virt_to_pfn(_text), mm_boot.bootstrap_end_pfn };
 
     e820_warnings_init(&w);
-    e820_fetch(&raw_map, is_initial_domain(), nr_pages, printk);
+    if (e820_fetch(&raw_map, is_initial_domain(), nr_pages, printk) < 0 &&
+        is_initial_domain())
+        panic("mm: dom0 without the machine memory map (see above)");
     e820_print(&raw_map, "E820 (raw, from Xen)", printk);
     e820_sanitize(&raw_map, &e820_map, &w);
     e820_print(&e820_map, "E820 (sanitized)", printk);
@@ -156,10 +160,13 @@ static void free_usable(xen_pfn_t start, xen_pfn_t end)
     }
 }
 
-/* Page 0 stays out: it is unmapped in step 6. */
+/*
+ * Page 0 stays out: it is unmapped in step 6.  The allocator's limit is the
+ * plan's RAM limit: every usable pfn and every move destination is below.
+ */
 static void seed_allocator(void)
 {
-    frame_allocator_init(plan.p2m_limit);
+    frame_allocator_init(plan.ram_limit);
     free_usable(1, virt_to_pfn(_text));
     free_usable(mm_boot.bootstrap_end_pfn, mm_boot.xen_mapped_end_pfn);
 }
@@ -211,6 +218,19 @@ static void apply_e820_plan(void)
            (unsigned long)r->identity_pages);
 }
 
+/*
+ * After a restore the tools have rewritten the p2m's leaves: 1:1 entries
+ * in private leaves read missing until the plan is applied again
+ * (docs/p2m.md).  Registered first, so it runs before every driver's hook.
+ */
+static void mm_resume(bool cancelled)
+{
+    if (!cancelled)
+        e820_identity_reapply(&plan, &e820_result);
+}
+
+static struct suspend_hooks mm_hooks = { .name = "mm", .resume = mm_resume };
+
 static void unmap_page_zero(void)
 {
     int rc = pt_unmap_range(0, 1, PT_ALLOW_CHANGE_LIVE);
@@ -222,7 +242,9 @@ static void unmap_page_zero(void)
 /* What the balloon worker needs from all this (boot passes it on). */
 static void note_for_balloon(void)
 {
-    mm_boot.balloon.pfn_limit = plan.p2m_limit;
+    mm_boot.balloon.pfn_limit = plan.ram_limit;
+    mm_boot.balloon.ram = plan.ram_above;
+    mm_boot.balloon.nr_ram = plan.nr_ram_above;
     mm_boot.balloon.released_pages = e820_result.released_pages;
 }
 
@@ -246,6 +268,7 @@ void mm_init(void)
     map_all_ram();              /* 3: the direct map of all RAM, 2 MiB at a time */
     p2m_setup_at_boot();        /* 4: minnow's own p2m, published (p2m_setup.c) */
     apply_e820_plan();          /* 5: holes become 1:1; their frames move or go back */
+    suspend_register(&mm_hooks);    /* ... and again after each restore */
     unmap_page_zero();          /* 6: NULL must fault */
     heap_init(HEAP_VIRT_BASE, HEAP_VIRT_MAX, &heap_ops);  /* 7: the heap behind malloc */
     note_for_balloon();

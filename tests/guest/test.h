@@ -53,6 +53,7 @@
 #define MINNOW_TEST_H
 
 #include <stdbool.h>
+#include <minnow/frame.h>
 
 enum test_result { TEST_PASS, TEST_FAIL, TEST_SKIP };
 
@@ -92,5 +93,16 @@ void test_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
             return TEST_SKIP;                                                \
         }                                                                    \
     } while (0)
+
+/*
+ * A test that needs memory of its own says how much: a small domain (xl's
+ * smallest PV domU has 4 MiB, a stub domain's size) skips it, saying what
+ * it needs and what is free, instead of failing.
+ */
+#define TEST_SKIP_UNLESS_FREE(frames, what)                                  \
+    TEST_SKIP_IF(frame_free_count() < (frames),                              \
+                 "needs %lu free frames (%s); %lu free",                     \
+                 (unsigned long)(frames), what,                              \
+                 (unsigned long)frame_free_count())
 
 #endif

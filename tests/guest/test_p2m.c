@@ -188,7 +188,9 @@ GUEST_TEST(p2m_identity_ranges, 0)
     xen_pfn_t base = find_missing_run(mm_e820_plan()->usable_end_pfn, 4 * P2M_PER_PAGE,
                                       P2M_PER_PAGE);
 
-    TEST_SKIP_IF(!base, "no missing pfns left to make 1:1");
+    TEST_SKIP_IF(!base, "needs 8 MiB of map RAM above the populated pfns (maxmem "
+                 "above memory) to make 1:1; there is less");
+    TEST_SKIP_UNLESS_FREE(4, "two leaves and a PTE page");
     xen_pfn_t s = base + 100, e = base + 3 * P2M_PER_PAGE + 7;
 
     p2m_get_stats(&before);
@@ -230,6 +232,7 @@ GUEST_TEST(p2m_set_allocates_and_grows, 0)
     xen_pfn_t pfn = FAR_PFN + 20 * P2M_PFNS_PER_PTE_PAGE + 3;
     uint64_t gen = shared_info->arch.p2m_generation;
 
+    TEST_SKIP_UNLESS_FREE(4, "a leaf, a PTE page and a frame-list page");
     TEST_ASSERT(!p2m_try_set(pfn, FOREIGN_FRAME(1)), "shared leaf took a store");
     TEST_ASSERT(p2m_set(pfn, FOREIGN_FRAME(1)) == 0, "p2m_set");
     TEST_ASSERT(pfn_to_mfn(pfn) == 1 && p2m_kind_of(pfn) == P2M_FOREIGN, "read back");

@@ -12,12 +12,17 @@
 
 /* An otherwise unused part of the lower half (the heap is far below). */
 #define PT_TEST_VA   0x0000700000000000UL
+/* The most a test here takes: two pages, a spare table, and the L3, L2
+ * and L1 tables a first mapping in the test area needs. */
+#define PT_TEST_FRAMES  6u
 
 GUEST_TEST(pt_map_write_unmap, 0)
 {
     xen_pfn_t pfn;
     uint64_t pte;
     volatile uint64_t *alias = (volatile uint64_t *)PT_TEST_VA;
+
+    TEST_SKIP_UNLESS_FREE(PT_TEST_FRAMES, "pages and page tables");
 
     TEST_ASSERT(frame_alloc(&pfn) == 0, "no frame");
     TEST_ASSERT(pt_map_range(PT_TEST_VA, pfn_to_mfn(pfn), 1, PTE_KERNEL_RW, 0) == 0,
@@ -37,6 +42,8 @@ GUEST_TEST(pt_refused_cases, 0)
     xen_pfn_t a, b, table;
     uint64_t pte, l2e;
     struct pt_stats before, after;
+
+    TEST_SKIP_UNLESS_FREE(PT_TEST_FRAMES, "pages and page tables");
 
     TEST_ASSERT(frame_alloc(&a) == 0 && frame_alloc(&b) == 0, "no frames");
     TEST_ASSERT(pt_map_range(PT_TEST_VA, pfn_to_mfn(a), 1, PTE_KERNEL_RW, 0) == 0,
@@ -89,6 +96,8 @@ GUEST_TEST(pt_xen_refuses_writable_table, 0)
     uint64_t pte;
     xen_pfn_t l4_mfn = pt_root_mfn();
 
+    TEST_SKIP_UNLESS_FREE(PT_TEST_FRAMES, "pages and page tables");
+
     TEST_ASSERT(pt_map_range(PT_TEST_VA, l4_mfn, 1, PTE_KERNEL_RW, 0) != 0,
                 "Xen let the L4 be mapped writable");
     TEST_ASSERT(pt_lookup(PT_TEST_VA, &pte) == 0 && pte == 0, "entry %#lx", (unsigned long)pte);
@@ -108,6 +117,8 @@ GUEST_TEST(pt_unmap_frees_tables, 0)
     uint64_t va = PT_TEST_VA + (1UL << 30), free0;
     struct pt_stats before, after;
     xen_pfn_t pfn;
+
+    TEST_SKIP_UNLESS_FREE(PT_TEST_FRAMES, "pages and page tables");
 
     TEST_ASSERT(frame_alloc(&pfn) == 0, "no frame");
     for (int i = 0; i < N; i++)

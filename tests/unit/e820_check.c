@@ -311,7 +311,7 @@ static int check_list(const char *what, const struct e820_pfn_range *l,
 
 struct pctx {
     const struct e820_map *map;
-    xen_pfn_t nr_pages, limit;
+    xen_pfn_t nr_pages, limit, ram_limit;
     const struct e820_pfn_range *keep;
     unsigned int nr_keep;
     const struct e820_plan *plan;
@@ -322,12 +322,14 @@ static int check_pfn(const struct pctx *c, xen_pfn_t p, char *msg, size_t len)
 {
     const struct e820_plan *pl = c->plan;
     bool ram = map_ram(c->map, p), pop = p < c->nr_pages, below = p < c->limit;
+    bool holdable = p < c->ram_limit;   /* the frame allocator's reach */
     bool inkeep = false;
     bool kept_want, ident_want;
     unsigned int ident = covering(pl->identity, pl->nr_identity, p);
     unsigned int rel = covering(pl->release, pl->nr_release, p);
     unsigned int kept = covering(pl->kept, pl->nr_kept, p);
     unsigned int usable = covering(pl->usable, pl->nr_usable, p);
+    unsigned int above = covering(pl->ram_above, pl->nr_ram_above, p);
     unsigned int src = move_covering(pl, p, 0), dst = move_covering(pl, p, 1);
 
     for (unsigned int i = 0; i < c->nr_keep; i++)     /* the caller's list: unsorted */
@@ -344,18 +346,25 @@ static int check_pfn(const struct pctx *c, xen_pfn_t p, char *msg, size_t len)
         if (src + rel != 1)
             BAD("pfn 0x%lx: populated non-RAM page moved %u times, released %u "
                 "times (lost or duplicated)", (unsigned long)p, src, rel);
+    } else if (pop && ram && !holdable) {
+        if (src || rel != 1)
+            BAD("pfn 0x%lx: populated RAM past the RAM limit moved %u times, "
+                "released %u times (want released once)", (unsigned long)p, src, rel);
     } else if (src || rel) {
         BAD("pfn 0x%lx: moved/released (%u/%u) but is RAM, kept or unpopulated",
             (unsigned long)p, src, rel);
     }
     if (dst > 1)
         BAD("pfn 0x%lx: destination of %u moves", (unsigned long)p, dst);
-    if (dst && !(ram && !pop && below))
-        BAD("pfn 0x%lx: move destination but not unpopulated map RAM below limit",
-            (unsigned long)p);
-    if (usable != (unsigned int)((pop && ram) || kept_want || dst))
+    if (dst && !(ram && !pop && below && holdable))
+        BAD("pfn 0x%lx: move destination but not unpopulated map RAM below the "
+            "RAM limit", (unsigned long)p);
+    if (usable != (unsigned int)((pop && ram && holdable) || kept_want || dst))
         BAD("pfn 0x%lx: usable %u, want %d", (unsigned long)p, usable,
-            (pop && ram) || kept_want || dst);
+            (pop && ram && holdable) || kept_want || dst);
+    if (above != (unsigned int)(ram && !pop && below && holdable))
+        BAD("pfn 0x%lx: in ram_above %u, want %d", (unsigned long)p, above,
+            ram && !pop && below && holdable);
 #undef BAD
     return 0;
 }
@@ -374,9 +383,10 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
                     unsigned int nr_keep, const struct e820_plan *pl,
                     char *msg, size_t len)
 {
-    struct pctx c = { map, nr_pages, limit, keep, nr_keep, pl };
+    xen_pfn_t rl = limit < E820_PLAN_RAM_LIMIT ? limit : E820_PLAN_RAM_LIMIT;
+    struct pctx c = { map, nr_pages, limit, rl, keep, nr_keep, pl };
     size_t cap = 8 + 2 * (map->nr + pl->nr_identity + pl->nr_release + pl->nr_kept +
-                          pl->nr_usable + nr_keep) + 4 * pl->nr_moves;
+                          pl->nr_usable + pl->nr_ram_above + nr_keep) + 4 * pl->nr_moves;
     uint64_t *b, moved = 0, ram_unpop = 0, ram_above = 0;
     size_t nb = 0, i;
     int rc;
@@ -386,7 +396,8 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     if ((rc = check_list("identity", pl->identity, pl->nr_identity, E820_PLAN_MAX_RANGES, msg, len)) ||
         (rc = check_list("release", pl->release, pl->nr_release, E820_PLAN_MAX_RANGES, msg, len)) ||
         (rc = check_list("kept", pl->kept, pl->nr_kept, E820_PLAN_MAX_RANGES, msg, len)) ||
-        (rc = check_list("usable", pl->usable, pl->nr_usable, E820_PLAN_MAX_USABLE, msg, len)))
+        (rc = check_list("usable", pl->usable, pl->nr_usable, E820_PLAN_MAX_USABLE, msg, len)) ||
+        (rc = check_list("ram_above", pl->ram_above, pl->nr_ram_above, E820_MAX_ENTRIES, msg, len)))
         return rc;
     if (pl->nr_moves > E820_PLAN_MAX_MOVES)
         return fail(msg, len, "%u moves", pl->nr_moves);
@@ -407,6 +418,7 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     b[nb++] = 0;
     b[nb++] = nr_pages;
     b[nb++] = limit;
+    b[nb++] = rl;
     for (i = 0; i < map->nr; i++) {
         xen_pfn_t s = map->entry[i].addr >> 12;
         xen_pfn_t e = (map->entry[i].addr + map->entry[i].size) >> 12;
@@ -414,8 +426,8 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
         b[nb++] = s;
         b[nb++] = e;
         if (map->entry[i].type == E820_RAM) {
-            xen_pfn_t us = s > nr_pages ? s : nr_pages, ue = e < limit ? e : limit;
-            xen_pfn_t as = s > limit ? s : limit;
+            xen_pfn_t us = s > nr_pages ? s : nr_pages, ue = e < rl ? e : rl;
+            xen_pfn_t as = us > rl ? us : rl;
 
             if (us < ue)
                 ram_unpop += ue - us;
@@ -428,6 +440,7 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     ADD(pl->release, pl->nr_release);
     ADD(pl->kept, pl->nr_kept);
     ADD(pl->usable, pl->nr_usable);
+    ADD(pl->ram_above, pl->nr_ram_above);
     ADD(keep, nr_keep);
 #undef ADD
     for (i = 0; i < pl->nr_moves; i++) {
@@ -469,6 +482,9 @@ int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,
     if (pl->ram_above_limit_pages != ram_above)
         return fail(msg, len, "RAM above limit %lu, want %lu",
                     (unsigned long)pl->ram_above_limit_pages, (unsigned long)ram_above);
+    if (pl->ram_limit != rl)
+        return fail(msg, len, "ram_limit 0x%lx, want 0x%lx", (unsigned long)pl->ram_limit,
+                    (unsigned long)rl);
     if (pl->usable_end_pfn != (pl->nr_usable ? pl->usable[pl->nr_usable - 1].end : 0))
         return fail(msg, len, "usable_end_pfn wrong");
     if (pl->released_pages && pl->unpopulated_ram_pages &&

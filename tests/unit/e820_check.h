@@ -25,7 +25,8 @@ int e820_check_sanitized(const struct e820_map *raw, const struct e820_map *san,
 /*
  * plan must be e820_plan_build(map, nr_pages, limit, keep): no populated
  * page lost or duplicated, identity == exactly the non-RAM, non-kept pfns
- * below limit, moves only into map RAM in [nr_pages, limit), counts right,
+ * below limit, moves only into map RAM in [nr_pages, limit), ram_above
+ * exactly that map RAM, counts right,
  * and nothing released while room was left (unless the move list is full).
  */
 int e820_check_plan(const struct e820_map *map, xen_pfn_t nr_pages,

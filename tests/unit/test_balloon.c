@@ -33,6 +33,7 @@
 #define PAT(pfn)    (0xb10000000000000ull ^ ((uint64_t)(pfn) * 0x9e3779b97f4a7c15ull))
 
 static uint64_t free_at_boot;
+static const struct balloon_config *booted;     /* the last boot()'s config */
 
 static struct rng rng = { 0x1234567887654321UL };
 
@@ -44,11 +45,12 @@ static struct rng rng = { 0x1234567887654321UL };
 static void boot(xen_pfn_t nr, uint64_t max_pages, uint32_t sif,
                  const struct balloon_config *bc)
 {
-    struct balloon_config def = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
+    static const struct balloon_config def = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS };
     xen_pfn_t pfn;
 
     if (!bc)
         bc = &def;
+    booted = bc;
     assert_int_equal(p2m_boot(nr, sif, 0, 7), 0);
     sim.cfg.max_pages = max_pages;
     /* As in the guest, the allocator's limit covers the balloon's growth. */
@@ -83,6 +85,15 @@ static struct balloon_stats stats(void)
     return st;
 }
 
+/* Is pfn RAM in the map the balloon was given (none given: all of it)? */
+static bool map_ram(xen_pfn_t pfn)
+{
+    for (unsigned int r = 0; r < booted->nr_ram; r++)
+        if (booted->ram[r].start <= pfn && pfn < booted->ram[r].end)
+            return true;
+    return booted->nr_ram == 0;
+}
+
 static void check_world(void)
 {
     struct balloon_stats st = stats();
@@ -111,8 +122,8 @@ static void check_world(void)
                 assert_int_equal(mapped, m);
                 assert_true(pte & PTE_RW);
             }
-        } else if (kind == P2M_MISSING) {
-            /* Below top_pfn, a missing pfn is a ballooned one. */
+        } else if (kind == P2M_MISSING && map_ram(pfn)) {
+            /* Below top_pfn, a missing RAM pfn is a ballooned one. */
             assert_true(pfn >= st.top_pfn);
         }
     }
@@ -343,6 +354,39 @@ static void partial_up_at_every_position(void **state)
     check_ownership();
 }
 
+/*
+ * Xen takes 100 of 512 frames, then refuses to map the rest back after
+ * 100 of them: the 100 it mapped are back in the allocator, the other 312
+ * are lost -- still ours and in the p2m, but mapped nowhere and counted,
+ * so Xen's tot_pages and current_pages still agree.
+ */
+static void down_remap_fails_part_way(void **state)
+{
+    uint64_t free_before = frame_free_count(), dom = sim.dom_pages, pte, unmapped = 0;
+    struct balloon_stats st;
+
+    (void)state;
+    sim_inject_memop(XENMEM_decrease_reservation, 100, 0);
+    sim_fail_pte_maps_after(100);
+    assert_int_equal(balloon_down(512), 100);
+    sim_fail_pte_maps_after(-1);
+    st = stats();
+    assert_int_equal(st.lost_pages, 312);
+    assert_int_equal(st.ballooned_pages, 100);
+    assert_int_equal(frame_free_count(), free_before - 512 - st.bitmap_pages + 100);
+    assert_int_equal(sim.dom_pages, dom - 100);
+    assert_int_equal(st.current_pages, sim.dom_pages);
+    /* Every RAM pfn is mapped, except the lost ones. */
+    for (xen_pfn_t pfn = 0; pfn < NR; pfn++)
+        if (p2m_kind_of(pfn) == P2M_RAM && sim_translate(pfn << 12, &pte) != pfn_to_mfn(pfn)) {
+            assert_false(frame_is_free(pfn));
+            unmapped++;
+        }
+    assert_int_equal(unmapped, 312);
+    assert_int_equal(sim_take_violations(), 0);
+    assert_int_equal(p2m_self_check(), 0);
+}
+
 static void up_error_changes_nothing(void **state)
 {
     struct balloon_stats before;
@@ -523,6 +567,42 @@ static void up_without_memory_for_the_p2m(void **state)
     check_ownership();
 }
 
+/*
+ * The run NR.. crosses a 2 MiB boundary: the second chunk needs a p2m leaf
+ * and an L1 table.  The leaf gets its frame, the table does not, so
+ * pt_map_mfns() fails after mapping the first chunk.  That chunk's frames
+ * are placed; the second chunk's go back to Xen, and none of them may be
+ * mapped then: Xen keeps a frame that is still mapped (tot_pages drifts
+ * from current_pages), and a stale entry refuses its pfn to later maps.
+ */
+static void up_map_fails_in_second_chunk(void **state)
+{
+    const xen_pfn_t boundary = (NR + P2M_PER_PAGE - 1) / P2M_PER_PAGE * P2M_PER_PAGE;
+    struct balloon_stats st;
+    uint64_t dom = sim.dom_pages, pte;
+
+    (void)state;
+    assert_true(boundary > NR && boundary < NR + 512);
+    sim_fail_frame_alloc_after(1);
+    assert_int_equal(balloon_up(512), boundary - NR);
+    sim_fail_frame_alloc_after(-1);
+    st = stats();
+    assert_int_equal(st.block, BALLOON_NO_MEMORY);
+    assert_int_equal(st.given_back, NR + 512 - boundary);
+    assert_int_equal(st.top_pfn, boundary);
+    assert_int_equal(sim.dom_pages, dom + (boundary - NR));
+    assert_int_equal(st.current_pages, sim.dom_pages);
+    for (xen_pfn_t pfn = boundary; pfn < NR + 512; pfn++)
+        if (sim_translate(pfn << 12, &pte) != INVALID_MFN)
+            fail_msg("pfn %#lx given back but still mapped", (unsigned long)pfn);
+    check_world();
+    check_ownership();
+    /* Nothing stale is left in the way. */
+    assert_int_equal(balloon_up(512), 512);
+    assert_int_equal(stats().top_pfn, boundary + 512);
+    check_world();
+}
+
 /* Fresh pfns skip what the p2m already uses (dom0's 1:1 ranges). */
 static void fresh_pfns_skip_identity(void **state)
 {
@@ -532,6 +612,65 @@ static void fresh_pfns_skip_identity(void **state)
     for (xen_pfn_t pfn = NR + 10; pfn < NR + 20; pfn++)
         assert_int_equal(p2m_kind_of(pfn), P2M_IDENTITY);
     assert_int_equal(stats().top_pfn, NR + 110);
+    check_world();
+}
+
+/*
+ * Above the E820's RAM the p2m is 1:1 up to its limit (the plan's tail,
+ * docs/e820.md).  Looking there for fresh pfns must cost per chunk, not
+ * per pfn: the worker runs it on a cooperative scheduler, and the default
+ * tail is 2^27 pfns.  Work = p2m entry loads + page reads in the model.
+ */
+static void fresh_search_skips_identity_tail(void **state)
+{
+    const xen_pfn_t ram_end = NR + 1000, limit = 2 * P2M_PFNS_PER_PTE_PAGE;
+    struct balloon_config bc = { .pfn_limit = limit };
+    uint64_t work;
+
+    (void)state;
+    p2m_shutdown();
+    boot(NR, NR + 8192, SIF_PRIVILEGED | SIF_INITDOMAIN, &bc);
+    assert_int_equal(p2m_set_identity_range(ram_end, limit), 0);
+    assert_int_equal(balloon_up(2000), 1000);
+    assert_int_equal(stats().block, BALLOON_NO_PFN_SPACE);
+    work = sim.va_loads + sim.page_lookups;
+    assert_int_equal(balloon_up(1), -ENOSPC);
+    work = sim.va_loads + sim.page_lookups - work;
+    if (work > (limit - ram_end) / 16)
+        fail_msg("%lu loads and page reads to search %lu identity pfns",
+                 (unsigned long)work, (unsigned long)(limit - ram_end));
+    check_world();
+}
+
+/*
+ * Fresh pfns come only from the E820's RAM (the plan's ram_above): pfns
+ * the map does not call RAM stay missing even where the p2m has nothing
+ * there, and the gap between two RAM ranges costs nothing to cross.
+ */
+static void fresh_pfns_only_from_e820_ram(void **state)
+{
+    static const struct e820_pfn_range ram[] = {
+        { 0, NR + 10 }, { NR + 3 * P2M_PER_PAGE, NR + 3 * P2M_PER_PAGE + 100 },
+        { 3 * PFN_SET_CHUNK_PFNS, 3 * PFN_SET_CHUNK_PFNS + 50 },
+    };
+    struct balloon_config bc = { .pfn_limit = 4 * PFN_SET_CHUNK_PFNS,
+                                 .ram = ram, .nr_ram = 3 };
+    uint64_t work;
+
+    (void)state;
+    p2m_shutdown();
+    boot(NR, NR + 8192, SIF_PRIVILEGED | SIF_INITDOMAIN, &bc);
+    work = sim.va_loads + sim.page_lookups;
+    assert_int_equal(balloon_up(500), 160);
+    work = sim.va_loads + sim.page_lookups - work;
+    assert_int_equal(stats().block, BALLOON_NO_PFN_SPACE);
+    for (xen_pfn_t pfn = NR; pfn < 4 * PFN_SET_CHUNK_PFNS; pfn++)
+        if (p2m_kind_of(pfn) != (map_ram(pfn) ? P2M_RAM : P2M_MISSING))
+            fail_msg("pfn %#lx is %s; the map says %s", (unsigned long)pfn,
+                     p2m_kind_name(p2m_kind_of(pfn)), map_ram(pfn) ? "RAM" : "not RAM");
+    assert_int_equal(stats().top_pfn, 3 * PFN_SET_CHUNK_PFNS + 50);
+    /* 160 pages placed; the search itself is a handful of looks per range. */
+    assert_true(work < 160 * 64);
     check_world();
 }
 
@@ -669,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(partial_down_at_every_position, setup, teardown),
         cmocka_unit_test_setup_teardown(down_error_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(partial_up_at_every_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(down_remap_fails_part_way, setup, teardown),
         cmocka_unit_test_setup_teardown(up_error_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(down_stops_at_keep_free, setup, teardown),
         cmocka_unit_test_setup_teardown(target_clamped_to_min_and_max, setup, teardown),
@@ -676,7 +816,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(grows_past_boot_max_pfn, setup, teardown),
         cmocka_unit_test_setup_teardown(grows_across_a_gib_with_frame_list, setup, teardown),
         cmocka_unit_test_setup_teardown(up_without_memory_for_the_p2m, setup, teardown),
+        cmocka_unit_test_setup_teardown(up_map_fails_in_second_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(fresh_pfns_skip_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(fresh_search_skips_identity_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(fresh_pfns_only_from_e820_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(up_stops_at_pfn_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(scrub_zeroes_what_is_given, setup, teardown),
         cmocka_unit_test_setup_teardown(released_pages_raise_the_boot_target, setup, teardown),

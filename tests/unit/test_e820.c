@@ -21,6 +21,7 @@
 
 #include <minnow/e820.h>
 #include <minnow/e820_plan.h>
+#include <minnow/pfn_set.h>
 #include "e820_check.h"
 #include "rng.h"
 
@@ -438,12 +439,15 @@ static void test_plan_linux_example(void **state)
     static const struct e820_pfn_range ident[] = {
         { 0x40500, 0x7d100 }, { 0xfcc00, LIMIT_512G },
     };
+    static const struct e820_pfn_range above[] = { { 0x40000, 0x40500 }, { 0x7d100, 0xfcc00 } };
 
     (void)state;
     load(linux_example, N(linux_example));
     assert_int_equal(san.nr, 4);
     assert_int_equal(plan_checked(0x40000, LIMIT_512G, NULL, 0), 0);
     expect_ranges("identity", plan.identity, plan.nr_identity, ident, N(ident));
+    /* Where the domain may grow: the balloon's fresh pfns come from here. */
+    expect_ranges("ram_above", plan.ram_above, plan.nr_ram_above, above, N(above));
     assert_int_equal(plan.identity[0].start, 263424);       /* 1029 MiB */
     assert_int_equal(plan.identity[0].end, 512256);         /* 2001 MiB */
     assert_int_equal(plan.nr_moves, 0);
@@ -514,29 +518,74 @@ static void test_plan_fallback(void **state)
     assert_int_equal(plan.usable_pages, 0x4000);
 }
 
-/* RAM past 1 TiB and past the p2m limit. */
+/*
+ * RAM past 1 TiB and past the p2m limit.  The frame allocator holds pfns
+ * below 1 TiB (PFN_SET_MAX_PFNS) whatever the p2m covers: a destination
+ * at or above it would panic boot in frame_free_range(), so RAM up there
+ * is unusable, like RAM past the p2m limit.
+ */
 static void test_plan_ram_past_1t(void **state)
 {
     static const struct e820_entry in[] = {
         E(0, MiB(64), E820_RAM),
         E(MiB(64), MiB(64), E820_RESERVED),
-        E(GiB(1024), GiB(2), E820_RAM),             /* 1 TiB */
+        E(GiB(1023), GiB(3), E820_RAM),             /* 1 TiB - 1 GiB .. 1 TiB + 2 GiB */
         E(GiB(4096), GiB(1), E820_RAM),             /* 4 TiB */
     };
 
     (void)state;
     load(in, N(in));
-    /* 128 MiB populated: the reserved 64 MiB moves to 1 TiB. */
+    /* 128 MiB populated, limit 2 TiB: the reserved 64 MiB moves just below 1 TiB. */
     assert_int_equal(plan_checked(0x8000, LIMIT_512G * 4, NULL, 0), 0);
-    expect_move(0, 0x4000, GiB(1024) >> 12, 0x4000);
-    assert_int_equal(plan.ram_above_limit_pages, GiB(1) >> 12);  /* limit 2 TiB */
+    assert_int_equal(plan.ram_limit, PFN_SET_MAX_PFNS);
+    expect_move(0, 0x4000, GiB(1023) >> 12, 0x4000);
+    for (unsigned int i = 0; i < plan.nr_usable; i++)
+        assert_true(plan.usable[i].end <= PFN_SET_MAX_PFNS);
+    assert_int_equal(plan.ram_above[plan.nr_ram_above - 1].end, PFN_SET_MAX_PFNS);
+    assert_int_equal(plan.ram_above_limit_pages, GiB(3) >> 12);  /* 2 GiB + 1 GiB */
     assert_int_equal(count_warn(E820_WARN_RAM_ABOVE_LIMIT), 1);
-    /* With the largest limit, nothing is above it. */
+    /* The largest p2m limit changes nothing: the allocator's limit holds. */
     assert_int_equal(plan_checked(0x8000, (xen_pfn_t)1 << 40, NULL, 0), 0);
-    assert_int_equal(plan.ram_above_limit_pages, 0);
+    assert_int_equal(plan.ram_above_limit_pages, GiB(3) >> 12);
     /* With the limit below 1 TiB there is no room: released. */
     assert_int_equal(plan_checked(0x8000, LIMIT_512G, NULL, 0), 0);
     assert_int_equal(plan.released_pages, 0x4000);
+}
+
+/* No room below 1 TiB: a hole's pages are released, never moved up there. */
+static void test_plan_no_destination_past_1t(void **state)
+{
+    static const struct e820_entry in[] = {
+        E(0, MiB(64), E820_RAM),
+        E(MiB(64), MiB(64), E820_RESERVED),
+        E(GiB(1024), GiB(2), E820_RAM),             /* 1 TiB */
+    };
+
+    (void)state;
+    load(in, N(in));
+    assert_int_equal(plan_checked(0x8000, LIMIT_512G * 4, NULL, 0), 0);
+    assert_int_equal(plan.nr_moves, 0);
+    assert_int_equal(plan.released_pages, 0x4000);
+    assert_int_equal(plan.nr_ram_above, 0);
+}
+
+/* A domain populated past 1 TiB: the pfns the allocator cannot hold go back. */
+static void test_plan_populated_past_1t(void **state)
+{
+    static const struct e820_entry in[] = {
+        E(0, (PFN_SET_MAX_PFNS + 0x2000) << 12, E820_RAM),
+    };
+    static const struct e820_pfn_range rel[] = {
+        { PFN_SET_MAX_PFNS, PFN_SET_MAX_PFNS + 0x1000 },
+    };
+
+    (void)state;
+    load(in, N(in));
+    assert_int_equal(plan_checked(PFN_SET_MAX_PFNS + 0x1000, LIMIT_512G * 4, NULL, 0), 0);
+    expect_ranges("release", plan.release, plan.nr_release, rel, N(rel));
+    assert_int_equal(plan.usable_end_pfn, PFN_SET_MAX_PFNS);
+    assert_int_equal(plan.usable_pages, PFN_SET_MAX_PFNS);
+    assert_int_equal(plan.ram_above_limit_pages, 0x1000);
 }
 
 static void test_plan_tiny_and_huge_holes(void **state)
@@ -642,8 +691,10 @@ static uint32_t random_type(void)
 static void random_map(void)
 {
     unsigned int n = 1 + rng_next(&rng) % 40;
-    /* Small spaces exercise the byte level, large ones the 2^52 edges. */
-    uint64_t space = (uint64_t[]){ KiB(64), MiB(16), GiB(64), 1ull << 52, ~0ull }[rng_next(&rng) % 5];
+    /* Small spaces exercise the byte level, 4 TiB the 1 TiB RAM limit
+     * (E820_PLAN_RAM_LIMIT), large ones the 2^52 edges. */
+    uint64_t space = (uint64_t[]){ KiB(64), MiB(16), GiB(64), GiB(4096), 1ull << 52,
+                                   ~0ull }[rng_next(&rng) % 6];
     bool aligned = rng_next(&rng) % 2;
 
     raw.nr = n;
@@ -692,6 +743,9 @@ static void test_random_property(void **state)
         if (rng_next(&rng) % 4 == 0 || limit > ((xen_pfn_t)1 << 40))
             limit = rng_next(&rng) % (((xen_pfn_t)1 << 40) + 1);
         nr_pages = limit ? rng_next(&rng) % (limit + 1) : 0;
+        /* Moves go below the RAM limit only: leave room there most times. */
+        if (nr_pages > E820_PLAN_RAM_LIMIT && rng_next(&rng) % 4)
+            nr_pages %= E820_PLAN_RAM_LIMIT;
         if (rng_next(&rng) % 3 == 0 && nr_pages > 2) {
             nr_keep = 1 + rng_next(&rng) % 3;
             for (unsigned int k = 0; k < nr_keep; k++) {
@@ -741,6 +795,8 @@ int main(void)
         cmocka_unit_test(test_plan_qemu_4g_overflow),
         cmocka_unit_test(test_plan_fallback),
         cmocka_unit_test(test_plan_ram_past_1t),
+        cmocka_unit_test(test_plan_no_destination_past_1t),
+        cmocka_unit_test(test_plan_populated_past_1t),
         cmocka_unit_test(test_plan_tiny_and_huge_holes),
         cmocka_unit_test(test_plan_fragmented),
         cmocka_unit_test(test_plan_keep),

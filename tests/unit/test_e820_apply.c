@@ -229,20 +229,44 @@ static void teardown(void)
     sim_fini();
 }
 
+/*
+ * What a restore does to the p2m (xg_sr_restore_x86_pv.c update_guest_p2m):
+ * every entry below max_pfn is rewritten from what the saver could
+ * translate, so a 1:1 entry stored in a private leaf comes back ~0.  Whole
+ * 1:1 chunks survive: their mapping (the shared identity leaf) is kept.
+ * Returns how many entries it wiped.
+ */
+static unsigned int restore_p2m_as_the_tools_do(void)
+{
+    unsigned int wiped = 0;
+
+    for (xen_pfn_t pfn = 0; pfn < p2m_max_pfn(); pfn++) {
+        uint64_t pte;
+        xen_pfn_t leaf = sim_translate(TEST_P2M_VA + pfn * 8, &pte);
+
+        if (!(raw_entry(pfn) & IDENTITY_FRAME_BIT))
+            continue;
+        *sim_machine_word(leaf, pfn % P2M_PER_PAGE) = INVALID_P2M_ENTRY;
+        wiped++;
+    }
+    return wiped;
+}
+
 /* ---------------------------------------------------------------- tests */
+
+/* QEMU -m 1024's machine map. */
+static const struct e820_entry qemu_1g[] = {
+    E(0x0, 0x9fc00, E820_RAM), E(0x9fc00, 0x400, E820_RESERVED),
+    E(0xf0000, 0x10000, E820_RESERVED), E(0x100000, 0x3fee0000, E820_RAM),
+    E(0x3ffe0000, 0x20000, E820_RESERVED),
+    E(0xfd00000000, 0x10000000000 - 0xfd00000000, E820_RESERVED),
+};
 
 /* QEMU's low hole, dom0_mem=64M: 97 pages move to 0x4000. */
 static void test_apply_low_hole(void **state)
 {
-    static const struct e820_entry map[] = {
-        E(0x0, 0x9fc00, E820_RAM), E(0x9fc00, 0x400, E820_RESERVED),
-        E(0xf0000, 0x10000, E820_RESERVED), E(0x100000, 0x3fee0000, E820_RAM),
-        E(0x3ffe0000, 0x20000, E820_RESERVED),
-        E(0xfd00000000, 0x10000000000 - 0xfd00000000, E820_RESERVED),
-    };
-
     (void)state;
-    boot(0x4000, map, N(map));
+    boot(0x4000, qemu_1g, N(qemu_1g));
     assert_int_equal(plan.moved_pages, 97);
     assert_int_equal(e820_apply(&plan, &res), 0);
     assert_int_equal(res.moved_pages, 97);
@@ -307,6 +331,10 @@ static void test_apply_partial_release(void **state)
     assert_int_equal(res.released_pages, plan.released_pages - (0x61 - 10));
     assert_true(host_console_contains("decrease_reservation took 10 of 97"));
     check_after();
+    /* A restore, then resume: the 1:1 entries come back, stuck pfns stay RAM. */
+    assert_true(restore_p2m_as_the_tools_do() > 0);
+    assert_int_equal(e820_identity_reapply(&plan, &res), 0);
+    check_after();
     teardown();
 }
 
@@ -357,6 +385,42 @@ static void test_apply_map_fails_then_releases(void **state)
     teardown();
 }
 
+/*
+ * The identity pass fails (Xen refuses to point a p2m chunk at the shared
+ * identity leaf) after the moves went through.  A moved frame's old pfn
+ * must not still name it: two pfns with one mfn would be saved twice and
+ * come back as two frames.  Each source becomes 1:1 in its move's step.
+ */
+static void test_apply_identity_fails_after_moves(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9f000, E820_RAM), E(0x9f000, 0x61000, E820_RESERVED),
+        E(0x100000, 0x18000000 - 0x100000, E820_RAM),
+        E(0x18000000, 0x4000000, E820_RESERVED),
+        E(0x20000000, 0x8000000, E820_RAM),
+    };
+
+    (void)state;
+    boot(0x20000, map, N(map));
+    sim_refuse_maps_of(pfn_to_mfn(p2m.identity_leaf));
+    assert_int_not_equal(e820_apply(&plan, &res), 0);
+    sim_refuse_maps_of(INVALID_MFN);
+    assert_int_equal(res.moved_pages, plan.moved_pages);
+    for (unsigned int i = 0; i < plan.nr_moves; i++)
+        for (xen_pfn_t k = 0; k < plan.move[i].nr; k++) {
+            xen_pfn_t src = plan.move[i].src + k, dst = plan.move[i].dst + k;
+
+            if (p2m_kind_of(src) != P2M_IDENTITY)
+                fail_msg("moved-from pfn %#lx is %s (mfn %#lx, also at pfn %#lx)",
+                         (unsigned long)src, p2m_kind_name(p2m_kind_of(src)),
+                         (unsigned long)pfn_to_mfn(src), (unsigned long)dst);
+            assert_int_equal(mfn_to_pfn(pfn_to_mfn(dst)), dst);
+        }
+    assert_int_equal(sim_take_violations(), 0);
+    assert_int_equal(p2m_self_check(), 0);
+    teardown();
+}
+
 /* A hole over the boot data: those pfns are kept, the rest move. */
 static void test_apply_keep_boot_data(void **state)
 {
@@ -375,6 +439,26 @@ static void test_apply_keep_boot_data(void **state)
     teardown();
 }
 
+/* Resume puts the plan's 1:1 entries back (review finding 10). */
+static void test_identity_survives_restore(void **state)
+{
+    struct p2m_stats before, after;
+
+    (void)state;
+    boot(0x4000, qemu_1g, N(qemu_1g));
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    assert_int_equal(restore_p2m_as_the_tools_do(), 0x100 - 0x9f);
+    assert_int_equal(p2m_kind_of(0xa0), P2M_MISSING);
+    p2m_get_stats(&before);
+    /* The resume path: drivers/xen/suspend.c, then boot's mm hook. */
+    assert_int_equal(p2m_republish(), 0);
+    assert_int_equal(e820_identity_reapply(&plan, &res), 0);
+    p2m_get_stats(&after);
+    assert_int_equal(after.total, before.total);        /* nothing allocated */
+    check_after();
+    teardown();
+}
+
 static void test_fetch_fallbacks(void **state)
 {
     (void)state;
@@ -383,9 +467,76 @@ static void test_fetch_fallbacks(void **state)
     assert_int_equal(e820_fetch(&raw, false, 0x1000, quiet), 1);
     assert_int_equal(raw.nr, 1);
     assert_int_equal(raw.entry[0].size, 0x1000ull << 12);
-    sim_inject_memop(XENMEM_machine_memory_map, 0, -EPERM);
-    assert_int_equal(e820_fetch(&raw, true, 0x1000, quiet), -EPERM);
+    sim_inject_memop(XENMEM_memory_map, 0, -EFAULT);
+    assert_int_equal(e820_fetch(&raw, false, 0x1000, quiet), -EFAULT);
     assert_int_equal(raw.nr, 1);
+    assert_int_equal(sim_take_violations(), 0);
+    teardown();
+}
+
+/*
+ * dom0 has no map to fall back on: a one-region guess makes every MMIO pfn
+ * alias a RAM frame.  A failure is returned, loudly, with nothing made up
+ * (boot stops there).
+ */
+static char said[512];
+
+static int capture(const char *fmt, ...)
+{
+    va_list ap;
+    size_t len = strlen(said);
+
+    va_start(ap, fmt);
+    vsnprintf(said + len, sizeof(said) - len, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static void test_fetch_dom0_failure_is_loud(void **state)
+{
+    (void)state;
+    boot(0x1000, (const struct e820_entry[]){ E(0, 0x1000000, E820_RAM) }, 1);
+    said[0] = '\0';
+    sim_inject_memop(XENMEM_machine_memory_map, 0, -EPERM);
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, capture), -EPERM);
+    assert_int_equal(raw.nr, 0);
+    assert_non_null(strstr(said, "XENMEM_machine_memory_map failed, rc -1"));
+    assert_non_null(strstr(said, "the initial domain"));
+    assert_int_equal(sim_take_violations(), 0);
+    teardown();
+}
+
+/*
+ * A machine map of more than 128 entries (Xen also adds I/O ranges): the
+ * buffer's real capacity goes to Xen, which wants room for one entry more
+ * than it returns; the sanitizer then keeps the first E820_MAX_RAW with
+ * its warning.  A map larger than the buffer is refused by Xen: loud again.
+ */
+static void test_fetch_machine_map_over_128(void **state)
+{
+    static struct e820_entry big[E820_MAX_ENTRIES];
+    struct e820_warnings w;
+    unsigned int n = 200;
+
+    (void)state;
+    for (unsigned int i = 0; i < E820_MAX_ENTRIES; i++)
+        big[i] = (struct e820_entry)E((uint64_t)i << 21, 1u << 20,
+                                       i % 2 ? E820_RESERVED : E820_RAM);
+    boot(0x1000, (const struct e820_entry[]){ E(0, 0x1000000, E820_RAM) }, 1);
+    sim_set_machine_map(big, n);
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, quiet), 0);
+    assert_int_equal(raw.nr, n);
+    assert_memory_equal(raw.entry, big, n * sizeof(big[0]));
+    e820_warnings_init(&w);
+    e820_sanitize(&raw, &san, &w);
+    assert_int_equal(w.nr, 1);
+    assert_int_equal(w.w[0].code, E820_WARN_TOO_MANY);
+
+    sim_set_machine_map(big, E820_MAX_ENTRIES);
+    said[0] = '\0';
+    assert_int_equal(e820_fetch(&raw, true, 0x1000, capture), -EINVAL);
+    assert_int_equal(raw.nr, 0);
+    assert_non_null(strstr(said, "the initial domain"));
     assert_int_equal(sim_take_violations(), 0);
     teardown();
 }
@@ -399,8 +550,12 @@ int main(void)
         cmocka_unit_test(test_apply_partial_release),
         cmocka_unit_test(test_apply_move_fails_then_releases),
         cmocka_unit_test(test_apply_map_fails_then_releases),
+        cmocka_unit_test(test_apply_identity_fails_after_moves),
         cmocka_unit_test(test_apply_keep_boot_data),
+        cmocka_unit_test(test_identity_survives_restore),
         cmocka_unit_test(test_fetch_fallbacks),
+        cmocka_unit_test(test_fetch_dom0_failure_is_loud),
+        cmocka_unit_test(test_fetch_machine_map_over_128),
     };
 
     return cmocka_run_group_tests_name("e820_apply", tests, NULL, NULL);

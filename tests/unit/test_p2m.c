@@ -253,6 +253,21 @@ static void property_against_reference_array(void **state)
                 ref[p] = IDENTITY_FRAME(p);
             break;
         }
+        case 4: {                   /* the search for missing pfns */
+            xen_pfn_t end = pfn + (r >> 44) % (4 * P2M_PER_PAGE), run_end, want = pfn;
+            xen_pfn_t got;
+
+            if (end > PROP_SPACE)
+                end = PROP_SPACE;
+            got = p2m_find_missing(pfn, end, &run_end);
+            while (want < end && ref[want] != INVALID_P2M_ENTRY)
+                want++;
+            assert_int_equal(got, want);
+            assert_true(run_end <= end && (got == end || run_end > got));
+            for (xen_pfn_t p = got; p < run_end; p++)
+                assert_int_equal(ref[p], INVALID_P2M_ENTRY);
+            break;
+        }
         default:                    /* lookups */
             for (int i = 0; i < 8; i++, lookups++) {
                 xen_pfn_t q = (pfn + i * 4099 + (r & 0xffff)) % PROP_SPACE;
@@ -426,6 +441,28 @@ static void m2p_lookups(void **state)
     assert_int_equal(mfn_to_local_pfn(0xfee00), 0xfee00);
 }
 
+/*
+ * Beyond the table every pfn reads 1:1 (Linux's rule), but that does not
+ * make an unknown mfn "ours": only pfns the E820 plan (or anyone) made 1:1
+ * in the table are.  Bad data in start_info (a store or console mfn past
+ * the limit) must come back as "not one of our frames", not as an
+ * address that faults.
+ */
+static void m2p_no_1to1_beyond_the_table(void **state)
+{
+    xen_pfn_t far = p2m_table_limit + 5;
+
+    (void)state;
+    assert_int_equal(p2m_get(far), IDENTITY_FRAME(far));
+    assert_int_equal(mfn_to_pfn(far), INVALID_P2M_ENTRY);
+    assert_int_equal(mfn_to_local_pfn(far), INVALID_P2M_ENTRY);
+    assert_int_equal(mfn_to_local_pfn(P2M_MAX_ARCH_PFN - 1), INVALID_P2M_ENTRY);
+    assert_null(mfn_to_local_page(far));
+    /* Inside the table, a pfn set 1:1 still is its own mfn's pfn. */
+    assert_int_equal(p2m_set_identity_range(p2m_table_limit - 8, p2m_table_limit), 0);
+    assert_int_equal(mfn_to_local_pfn(p2m_table_limit - 3), p2m_table_limit - 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +475,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sparse_64_tib, setup, teardown),
         cmocka_unit_test_setup_teardown(identity_frees_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(m2p_lookups, setup, teardown),
+        cmocka_unit_test_setup_teardown(m2p_no_1to1_beyond_the_table, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);

@@ -14,6 +14,7 @@ void *xen_mm_page(xen_pfn_t pfn)
     uint64_t pte;
     xen_pfn_t mfn = sim_translate(pfn << PAGE_SHIFT, &pte);
 
+    sim.page_lookups++;
     if (mfn == INVALID_MFN) {
         sim_violation("minnow touched pfn %#lx, which is not in the direct map",
                       (unsigned long)pfn);

@@ -21,6 +21,18 @@
 #define XEN_SLOT_HI 272u            /* exclusive */
 
 struct sim_state sim;
+static long maps_before_failure = -1;       /* sim_fail_pte_maps_after() */
+static xen_pfn_t refused_target = INVALID_MFN;  /* sim_refuse_maps_of() */
+
+void sim_fail_pte_maps_after(long n)
+{
+    maps_before_failure = n;
+}
+
+void sim_refuse_maps_of(xen_pfn_t mfn)
+{
+    refused_target = mfn;
+}
 
 void sim_violation(const char *fmt, ...)
 {
@@ -239,6 +251,13 @@ static int write_entry(xen_pfn_t mfn, unsigned int idx, uint64_t val)
     }
     level = f->type - SIM_L1 + 1;
     old = table_of(mfn)[idx];
+    if (level == 1 && (val & PRESENT) && maps_before_failure >= 0 &&
+        maps_before_failure-- == 0) {
+        maps_before_failure = 0;            /* every later one fails too */
+        return -EINVAL;                     /* injected: not a violation */
+    }
+    if (level == 1 && (val & PRESENT) && ((val & ADDR_MASK) >> 12) == refused_target)
+        return -EINVAL;                     /* injected too */
     if (f->p2m_table && level > 0) {
         if (published_and_even())
             sim_violation("p2m table mfn %#lx changed with even p2m_generation %lu",

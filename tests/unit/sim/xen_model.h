@@ -91,6 +91,7 @@ struct sim_state {
     uint64_t uvm_calls;
     uint64_t p2m_table_writes;  /* while published (generation odd) */
     uint64_t va_loads, va_stores;
+    uint64_t page_lookups;      /* xen_mm_page() calls (a table or page read) */
 };
 
 extern struct sim_state sim;
@@ -102,9 +103,22 @@ void sim_fini(void);
 /* Violations since the last call (and reset). */
 uint64_t sim_take_violations(void);
 
+/*
+ * The memory map the model hands out (n entries of Xen's 20-byte E820
+ * format), to the initial domain by XENMEM_machine_memory_map with Xen's
+ * rule: a buffer of fewer than n + 1 entries is refused with -EINVAL.
+ * NULL: not modelled.  XENMEM_memory_map always answers -ENOSYS.
+ */
+void sim_set_machine_map(const void *entries, unsigned int n);
+
 /* Failure injection. */
 void sim_fail_frame_alloc_after(long n);     /* -1: never */
 void sim_inject_memop(unsigned int cmd, long max_done, int rc); /* one shot */
+/* After n more present level-1 entries are written, refuse every further
+ * one with -EINVAL (as Xen refusing a mapping); -1: never. */
+void sim_fail_pte_maps_after(long n);
+/* Refuse every level-1 entry that maps mfn, with -EINVAL (INVALID_MFN: none). */
+void sim_refuse_maps_of(xen_pfn_t mfn);
 
 /*
  * The frames the tests hand to pt_init() and p2m_init(): a pool of mapped

@@ -29,6 +29,31 @@ static long fail_after = -1;
 static struct { bool armed; unsigned int cmd; long max_done; int rc; } inject;
 
 static struct rng rng;
+static struct { const void *entries; unsigned int n; } machine_map;
+
+#define E820_ENTRY_BYTES 20         /* addr, size (8 each), type (4), packed */
+
+void sim_set_machine_map(const void *entries, unsigned int n)
+{
+    machine_map.entries = entries;
+    machine_map.n = n;
+}
+
+/* Xen 4.17 arch/x86/mm.c: room for one entry more than the map is needed. */
+static long machine_memory_map(struct xen_memory_map *arg)
+{
+    void *buffer = *(void **)&arg->buffer;
+
+    if (!machine_map.entries) {
+        sim_violation("XENMEM_machine_memory_map: no map set (sim_set_machine_map)");
+        return -ENOSYS;
+    }
+    if (arg->nr_entries < machine_map.n + 1)
+        return -EINVAL;
+    memcpy(buffer, machine_map.entries, (size_t)machine_map.n * E820_ENTRY_BYTES);
+    arg->nr_entries = machine_map.n;
+    return 0;
+}
 
 void sim_fail_frame_alloc_after(long n)
 {
@@ -156,6 +181,9 @@ void sim_init(const struct sim_config *cfg)
     pool_len = 0;
     fail_after = -1;
     inject.armed = false;
+    machine_map.entries = NULL;
+    sim_fail_pte_maps_after(-1);
+    sim_refuse_maps_of(INVALID_MFN);
 
     fd = memfd_create("sim-machine", 0);
     if (fd < 0 || ftruncate(fd, n * 4096UL)) {
@@ -315,6 +343,8 @@ long sim_memory_op(unsigned int cmd, void *arg)
     }
     case XENMEM_memory_map:
         return -ENOSYS;     /* as Xen 4.17 answers a PV dom0 */
+    case XENMEM_machine_memory_map:
+        return machine_memory_map(arg);
     default:
         sim_violation("memory_op %u not modelled", cmd);
         return -ENOSYS;
