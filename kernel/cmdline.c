@@ -68,6 +68,14 @@ int cmdline_get_size(const char *key, uint64_t *out)
     return parse_size(v, out);
 }
 
+int cmdline_get_u64(const char *key, uint64_t *out)
+{
+    const char *v = cmdline_get(key);
+    if (!v)
+        return -ENOENT;
+    return parse_u64(v, out);
+}
+
 bool cmdline_list_next(const char **list, const char **item, size_t *len)
 {
     const char *comma;

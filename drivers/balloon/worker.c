@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <xen/xen.h>
@@ -179,12 +178,12 @@ int balloon_worker_wait(uint64_t timeout_ms)
 
 /* ---- target sources ---------------------------------------------------------- */
 
-static void read_static_max(void)
+/* xenstore's memory/static-max (xl's maxmem) in pages; 0 when unset. */
+static uint64_t read_static_max_pages(void)
 {
     uint64_t kib;
 
-    if (xs_read_u64(XS_NO_TX, "memory/static-max", &kib) == 0)
-        balloon_set_static_max(kib / 4);
+    return xs_read_u64(XS_NO_TX, "memory/static-max", &kib) == 0 ? kib / 4 : 0;
 }
 
 /* memory/target changed (xl mem-set), or the watch was just registered. */
@@ -201,21 +200,21 @@ static void target_watch(const char *path, void *data)
         printk("balloon: cannot read memory/target: rc %d\n", rc);
         return;
     }
-    read_static_max();
+    uint64_t max = read_static_max_pages();
+    if (max)
+        balloon_set_static_max(max);
     balloon_worker_set_target(kib / 4);
 }
 
 static unsigned int cmdline_uint(const char *key, unsigned int dflt)
 {
-    const char *v = cmdline_get(key);
-    char *end;
-    unsigned long n;
+    uint64_t n;
+    int rc = cmdline_get_u64(key, &n);
 
-    if (!v)
+    if (rc == -ENOENT)
         return dflt;
-    n = strtoul(v, &end, 10);
-    if (!*v || *end || n > 1000000) {
-        printk("balloon: bad %s=%s; using %u\n", key, v, dflt);
+    if (rc || n > 1000000) {
+        printk("balloon: bad %s=%s; using %u\n", key, cmdline_get(key), dflt);
         return dflt;
     }
     return n;
@@ -246,11 +245,8 @@ int balloon_worker_start(const struct balloon_worker_config *boot)
     dump_p2m = cmdline_has("balloon_p2m_dump");
     if (cmdline_get_size("balloon_min", &bytes) == 0)
         cfg.min_pages = bytes >> PAGE_SHIFT;
-    if (xenstore_available()) {
-        uint64_t kib;
-        if (xs_read_u64(XS_NO_TX, "memory/static-max", &kib) == 0)
-            cfg.static_max_pages = kib / 4;
-    }
+    if (xenstore_available())
+        cfg.static_max_pages = read_static_max_pages();
     /* Pages the E820 code gave back at boot: refilled (at fresh pfns) unless
      * a target says otherwise, so the domain keeps the memory it was given. */
     if (boot->released_pages)

@@ -20,6 +20,8 @@ const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key);
 /* key's value as a size (parse_size: "64M", "0x1000"): 0, -ENOENT (absent) or -EINVAL. */
 int cmdline_get_size(const char *key, uint64_t *out);
+/* key's value as a number (parse_u64: decimal or 0x hex): 0, -ENOENT or -EINVAL. */
+int cmdline_get_u64(const char *key, uint64_t *out);
 /*
  * Comma-separated values (tests=boot,traps).  cmdline_list_next walks
  * one: start with *list at the value; each call sets *item and *len to

@@ -46,6 +46,20 @@ static void test_sizes(void **state)
     assert_int_equal(cmdline_get_size("none", &v), -ENOENT);
 }
 
+static void test_numbers(void **state)
+{
+    uint64_t v;
+    cmdline_init("batch=512 hex=0x20 junk=12k neg=-1 empty=");
+    assert_int_equal(cmdline_get_u64("batch", &v), 0);
+    assert_int_equal(v, 512);
+    assert_int_equal(cmdline_get_u64("hex", &v), 0);
+    assert_int_equal(v, 0x20);
+    assert_int_equal(cmdline_get_u64("junk", &v), -EINVAL);
+    assert_int_equal(cmdline_get_u64("neg", &v), -EINVAL);
+    assert_int_equal(cmdline_get_u64("empty", &v), -EINVAL);
+    assert_int_equal(cmdline_get_u64("none", &v), -ENOENT);
+}
+
 static void test_lists(void **state)
 {
     cmdline_init("tests=boot,traps,p2m_self");
@@ -121,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_last_value_wins),
         cmocka_unit_test(test_empty_and_null),
         cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_list_items),
         cmocka_unit_test(test_too_many_words),
