@@ -1,6 +1,6 @@
 /*
  * Generic invariant checkers for the E820 sanitizer and planner, shared by
- * tests/unit/test_e820.c and tests/fuzz/fuzz_e820.c.  They re-derive every
+ * tests/unit/test_e820*.c and tests/fuzz/fuzz_e820.c.  They re-derive every
  * answer from the raw input with their own (slower, simpler) code and
  * compare; they know nothing of how mm/e820*.c computes it.
  *

@@ -1,2 +1,3 @@
-# E820 sanitizer + identity/remap planner (pure logic, no hypervisor model).
+# E820 sanitizer, and a random property over sanitizer + planner (pure
+# logic, no hypervisor model).
 test_e820_SRCS := mm/e820.c mm/e820_plan.c tests/unit/e820_check.c
