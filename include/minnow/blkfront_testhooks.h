@@ -1,5 +1,5 @@
 /*
- * blkfront hooks for the in-guest tests only (tests/guest/test_blkfront.c);
+ * blkfront hooks for the in-guest tests only (tests/guest/test_blkfront*.c);
  * drivers/blk/blkfront_testhooks.c, which no product code calls, so
  * build/minnow leaves it out.
  */

@@ -1,7 +1,7 @@
 # blkfront against Linux blkback, data verified on both sides.
 # dom0 writes a pattern to /dev/ram0 and gives it to minnow as xvda; minnow
 # reads and checks it, writes its own pattern elsewhere and reads it back
-# (tests/guest/test_blkfront.c has the sector layout); then dom0 reads what
+# (tests/guest/blkfront_disk.h has the sector layout); then dom0 reads what
 # minnow wrote.  A second domain keeps I/O running through xl save /
 # xl restore, and writes once more after the restore for dom0 to check.
 # provides: disk xl-save-restore
