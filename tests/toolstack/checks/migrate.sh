@@ -41,10 +41,11 @@ watch_fires() {
 # at that size equals xen-mfndump's.
 p2m_matches() {
     local id=$1 clog=$2 kb=$(($3 * 1024)) what=$4 ere nth
-    xl mem-set "$id" "$3m" || fail "$what: xl mem-set $id $3m failed"
     ere="^balloon: p2m dump [0-9]+ at current_kb=$kb\$"
-    wait_for 30 console_has "$clog" "$ere" || fail "$what: no p2m dump at $3 MiB from minnow"
-    nth=$(console_text "$clog" | grep -cE "$ere")
+    nth=$(( $(console_text "$clog" | grep -cE "$ere") + 1 ))   # an earlier round's is older
+    xl mem-set "$id" "$3m" || fail "$what: xl mem-set $id $3m failed"
+    wait_for 30 eval '[ "$(console_text "$clog" | grep -cE "$ere")" -ge $nth ]' ||
+        fail "$what: no p2m dump at $3 MiB from minnow"
     dump_of() {
         console_text "$clog" | awk -v ere="$ere" -v nth="$nth" '
             $0 ~ ere { n++; cap = (n == nth); next }
