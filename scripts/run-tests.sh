@@ -175,7 +175,7 @@ fi
 # The checks run in more than one QEMU boot, each well inside its deadline
 # (a run that grows is split, never given a longer deadline).  The first group
 # holds the long ones (saves, restores, the balloon); the second boots the
-# Xen built with shadow paging (scripts/build-xen.sh; built once, about 1.5
+# Xen built with shadow paging (scripts/build-xen.sh; built once, 2-2.5
 # minutes) for live migration, which Debian's Xen cannot do; the last runs
 # every check no group names, so a new check is never left out.  A group's
 # words go to scripts/run-toolstack.sh as they are: options, then checks.
