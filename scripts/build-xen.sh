@@ -88,7 +88,8 @@ fetch_source() {
     local installed version got=""
     installed=$(dpkg-query -W -f='${Version}' xen-hypervisor-4.17-amd64)
     for version in $installed $(apt-cache "${opts[@]}" showsrc xen |
-                                sed -n 's/^Version: \(4\.17\.\)/\1/p' | sort -rV); do
+                                sed -n 's/^Version: \(4\.17\.\)/\1/p' |
+                                grep -vxF "$installed" | sort -rV); do
         echo "build-xen: fetching the source of xen $version" >&2
         if (cd "$TOP/download" &&
             apt-get "${opts[@]}" -qq source --download-only "xen=$version" 2>/dev/null); then
@@ -97,7 +98,7 @@ fetch_source() {
     done
     [ -n "$got" ] || die "no mirror serves a 4.17 xen source package"
     rm -rf "$SRC.tmp"
-    dpkg-source --no-check -x "$TOP/download/xen_${got#*:}.dsc" "$SRC.tmp" >/dev/null ||
+    dpkg-source --no-check --no-copy -x "$TOP/download/xen_${got#*:}.dsc" "$SRC.tmp" >/dev/null ||
         die "dpkg-source -x failed"
     echo "$got" > "$SRC.tmp/VERSION"
     mv "$SRC.tmp" "$SRC"
