@@ -164,6 +164,13 @@ run-domu: deps all
 test: deps all host-tests
 	$(Q)scripts/run-tests.sh
 
+# A hypervisor built from Debian's xen source with one config tweak, cached
+# in build/xen-src/VARIANT/xen (scripts/build-xen.sh): shadow (PV log-dirty,
+# for xl migrate; make test builds it for the migrate check) or debug.
+XEN_VARIANT ?= shadow
+xen: deps
+	$(Q)scripts/build-xen.sh $(XEN_VARIANT)
+
 # libFuzzer runs, FUZZ_TIME seconds per target (scripts/fuzz.sh: the E820
 # sanitizer + planner, blkfront's response handling, the reading of
 # xenstored's replies); make test runs bounded ones.
@@ -181,5 +188,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all app deps run run-domu test bench fuzz clean distclean host-tests
+.PHONY: all app deps run run-domu test xen bench fuzz clean distclean host-tests
 -include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)

@@ -9,6 +9,9 @@
 #     --extra "ARGS"     minnow command line for --domu
 #     --shell            instead of checks: a dom0 shell on this terminal
 #     --minnow PATH      guest image (default build/minnow-test)
+#     --xen VARIANT      boot a hypervisor built from Debian's xen source
+#                        (scripts/build-xen.sh: shadow, debug; built once)
+#                        instead of the packaged one
 #     --timeout SECS     wall-clock limit for QEMU (default 280)
 #     --quiet            print only the summary line, not the CHECK lines
 #
@@ -27,6 +30,7 @@ DOMU_EXTRA=""
 TIMEOUT=280
 TIMEOUT_SET=0
 QUIET=0
+XEN_VARIANT=""
 CHECKS=()
 
 while [ $# -gt 0 ]; do
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
     --extra)   DOMU_EXTRA=$2; shift 2 ;;
     --shell)   MODE=shell; shift ;;
     --minnow)  MINNOW=$2; shift 2 ;;
+    --xen)     XEN_VARIANT=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; TIMEOUT_SET=1; shift 2 ;;
     --quiet)   QUIET=1; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -74,6 +79,12 @@ RUNCONF=$OUT/run.conf
 "$REPO/tests/toolstack/build-initramfs.sh" --minnow "$MINNOW" --out "$OUT" \
     --run-conf "$RUNCONF"
 T_INITRD=$(elapsed "$T_START")
+# The packaged Xen, gunzipped by build-initramfs.sh, or a source-built one.
+XEN_ELF=$OUT/xen
+if [ -n "$XEN_VARIANT" ]; then
+    XEN_ELF=$("$REPO/scripts/build-xen.sh" "$XEN_VARIANT") ||
+        { echo "run-toolstack: no $XEN_VARIANT Xen (scripts/build-xen.sh failed)" >&2; exit 2; }
+fi
 
 # ------------------------------------------------------------ command lines
 # Xen: serial console, a fixed-size dom0 so the rest is free for domUs.
@@ -95,7 +106,7 @@ fi
 
 QEMU=(qemu-system-x86_64 -accel tcg -cpu max,-smap -m 1024 -smp 1
       -nographic -no-reboot -net none
-      -kernel "$OUT/xen" -append "$XEN_ARGS"
+      -kernel "$XEN_ELF" -append "$XEN_ARGS"
       -initrd "$OUT/vmlinux $DOM0_ARGS,$OUT/dom0-initrd.img")
 
 # Each run keeps its own log (run.log points at the latest; the last 5 stay)
@@ -198,6 +209,6 @@ elif [ -z "$done_line" ]; then
     status=2
 fi
 host_up=$(cat "$OUT/up.time" 2>/dev/null || echo '?')
-echo "toolstack: pass=$npass fail=$nfail skip=$nskip; initrd ${T_INITRD} s," \
+echo "toolstack${XEN_VARIANT:+ ($XEN_VARIANT Xen)}: pass=$npass fail=$nfail skip=$nskip; initrd ${T_INITRD} s," \
      "xl list ${host_up} s after QEMU start (dom0 uptime ${up:-?} s), QEMU ${T_RUN} s; log: $LOG"
 exit $status
