@@ -40,7 +40,7 @@ die() { echo "build-xen: $*" >&2; exit 1; }
 
 [ -f "$DEBIAN_CONFIG" ] || die "no $DEBIAN_CONFIG (install xen-hypervisor-4.17-amd64)"
 for tool in flex bison dpkg-source; do
-    command -v $tool >/dev/null || die "no $tool (scripts/setup.sh installs it)"
+    command -v $tool >/dev/null || die "no $tool (scripts/setup.sh installs flex, bison, dpkg-dev)"
 done
 SRC=$TOP/source
 
