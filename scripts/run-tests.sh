@@ -180,7 +180,8 @@ fi
 # every check no group names, so a new check is never left out.  A group's
 # words go to scripts/run-toolstack.sh as they are: options, then checks.
 toolstack_groups=(
-    "balloon save_restore blkfront blkfront_restore blkfront_detach restore_services"
+    "balloon save_restore"
+    "blkfront blkfront_restore blkfront_detach restore_services"
     "--xen shadow migrate"
 )
 toolstack_run() {   # toolstack_run LABEL CHECK...
