@@ -18,7 +18,7 @@ HOSTCC   := gcc
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-all: $(BUILD)/minnow $(BUILD)/minnow-test
+all: $(BUILD)/minnow $(BUILD)/minnow-test $(BUILD)/minnow-conformance
 
 include mk/newlib.mk
 
@@ -46,13 +46,18 @@ GUEST_ASFLAGS  := -D__ASSEMBLY__ $(GUEST_CPPFLAGS)
 # and an image is an application linked against it.
 #   build/minnow        the default application (kernel/boot/app.c)
 #   build/minnow-test   the in-guest test suite (tests/guest/, app_main in runner.c)
+#   build/minnow-conformance  the hypervisor ABI suite (tests/conformance/),
+#                       run by the same runner
 # A stub domain links its own objects the same way: make app APP_OBJS="..."
 LIB_SRCS  := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c kernel/boot/*.c \
                         mm/*.c drivers/*/*.c)
 LIB_OBJS  := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(LIB_SRCS)))
 TEST_SRCS := $(wildcard tests/guest/*.c)
 TEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(TEST_SRCS)))
-GUEST_OBJS := $(LIB_OBJS) $(TEST_OBJS)
+CONF_SRCS := $(wildcard tests/conformance/*.c)
+CONF_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(CONF_SRCS))) \
+             $(BUILD)/guest/tests/guest/runner.o $(BUILD)/guest/tests/guest/xs_probe.o
+GUEST_OBJS := $(LIB_OBJS) $(TEST_OBJS) $(CONF_OBJS)
 LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
 
 # ld: an application's objects, then libminnow.a (its app_main() wins over
@@ -88,6 +93,10 @@ $(BUILD)/minnow: $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
 $(BUILD)/minnow-test: $(TEST_OBJS) $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
 	@echo "  LD      $@"
 	$(Q)$(call link_image,$@,$(TEST_OBJS))
+
+$(BUILD)/minnow-conformance: $(CONF_OBJS) $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	$(Q)$(call link_image,$@,$(CONF_OBJS))
 
 # A stub domain: make app APP_OBJS="my.o other.o" [APP=build/myapp]
 APP ?= $(BUILD)/app
@@ -182,7 +191,7 @@ bench: deps all host-benches
 	$(Q)scripts/run-bench.sh
 
 clean:
-	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow $(BUILD)/minnow-test \
+	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow $(BUILD)/minnow-test $(BUILD)/minnow-conformance \
 	       $(BUILD)/libminnow.a
 
 distclean:

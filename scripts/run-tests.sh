@@ -121,7 +121,7 @@ run_guest() {
     scripts/run-dom0.sh --log "$log" $opts "$build/minnow-test" $args
     local rc=$?
     local lines
-    lines=$(tr -d '\r' <"$log" | grep -a -o 'TEST [A-Za-z0-9_]*: \(PASS\|FAIL\|SKIP\).*')
+    lines=$(tr -d '\r' <"$log" | grep -a -o 'TEST [A-Za-z0-9_]*: \(PASS\|FAIL\|SKIP\|ERROR\).*')
     if [ "$provides" = crash ]; then
         # The named test must be reported as FAIL with the trap's rip and cr2,
         # and the run must end with the panic status.
@@ -137,9 +137,9 @@ run_guest() {
     fi
     local p f s
     p=$(echo "$lines" | grep -c ': PASS')
-    f=$(echo "$lines" | grep -c ': FAIL')
+    f=$(echo "$lines" | grep -c ': \(FAIL\|ERROR\)')
     s=$(echo "$lines" | grep -c ': SKIP')
-    echo "$lines" | grep ': \(FAIL\|SKIP\)' | sed "s/^/  $name: /"
+    echo "$lines" | grep ': \(FAIL\|ERROR\|SKIP\)' | sed "s/^/  $name: /"
     passed=$((passed + p))
     failed=$((failed + f))
     if [ $rc -ne 0 ] || ! tr -d '\r' <"$log" | grep -a -q 'Test result: \(SUCCESS\|SKIP\)'; then

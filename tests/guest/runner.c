@@ -81,8 +81,11 @@ static bool selection_valid(const char *list)
 /* Run the tests selected by tests=; returns the exit status. */
 static int run_guest_tests(void)
 {
-    static const char *const names[] = { "PASS", "FAIL", "SKIP" };
-    unsigned passed = 0, failed = 0, skipped = 0;
+    static const char *const names[] = {
+        [TEST_PASS] = "PASS", [TEST_SKIP] = "SKIP",
+        [TEST_ERROR] = "ERROR", [TEST_FAIL] = "FAIL",
+    };
+    unsigned passed = 0, failed = 0, skipped = 0, errors = 0;
 
     const char *list = cmdline_get("tests");
 
@@ -98,7 +101,7 @@ static int run_guest_tests(void)
         running = t;
         enum test_result r = t->fn();
         running = NULL;
-        if (r > TEST_SKIP) {
+        if (r > TEST_FAIL) {
             test_detail("test returned invalid result %d", r);
             r = TEST_FAIL;
         }
@@ -106,13 +109,15 @@ static int run_guest_tests(void)
         passed += r == TEST_PASS;
         failed += r == TEST_FAIL;
         skipped += r == TEST_SKIP;
+        errors += r == TEST_ERROR;
     }
-    printk("tests: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
+    printk("tests: %u passed, %u failed, %u skipped, %u errors\n",
+           passed, failed, skipped, errors);
     if (failed) {
         printk("Test result: FAILURE\n");
         return EXIT_FAILURE_STATUS;
     }
-    if (!passed && !skipped) {
+    if (errors || (!passed && !skipped)) {
         printk("Test result: ERROR\n");
         return EXIT_ERROR_STATUS;
     }

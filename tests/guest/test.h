@@ -8,7 +8,7 @@
  *   }
  *
  * Tests are chosen on minnow's command line with `tests=a,b,c` or
- * `tests=all`.  Each prints one line `TEST <name>: PASS|FAIL|SKIP <detail>`
+ * `tests=all`.  Each prints one line `TEST <name>: PASS|SKIP|ERROR|FAIL <detail>`
  * and the run ends with `Test result: SUCCESS|FAILURE|ERROR|SKIP` and an
  * exit status the harness reads.  The words mean what they mean in XTF
  * (most severe first; the most severe one is the run's result):
@@ -16,7 +16,9 @@
  *   Failure  a bug in the code under test: a TEST_ASSERT that did not hold,
  *            or a fatal trap or panic inside a test.
  *   Error    a bug in the test or its environment: tests= names no test,
- *            or selects nothing.
+ *            selects nothing, or a test returned TEST_ERROR (it could not
+ *            set up what it tests: no frame to spare, a helper hypercall
+ *            that must work failed).
  *   Skip     the machine lacks what the test tests (no xenstore as dom0,
  *            no vbd); the run is SKIP when every test skipped.
  *   Success  every test passed or skipped, and one passed at least.
@@ -55,7 +57,8 @@
 #include <stdbool.h>
 #include <minnow/frame.h>
 
-enum test_result { TEST_PASS, TEST_FAIL, TEST_SKIP };
+/* In order of severity, least first; the run's result is its worst test's. */
+enum test_result { TEST_PASS, TEST_SKIP, TEST_ERROR, TEST_FAIL };
 
 #define TEST_NEEDS(need)  (need)
 #define TEST_CRASHES      TEST_NEEDS("crash")
@@ -83,6 +86,15 @@ void test_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
             test_detail("%s:%d: %s: " fmt, __FILE__, __LINE__, #cond,        \
                         ##__VA_ARGS__);                                      \
             return TEST_FAIL;                                                \
+        }                                                                    \
+    } while (0)
+
+/* The test itself could not run (not the code under test misbehaving). */
+#define TEST_ERROR_IF(cond, fmt, ...)                                        \
+    do {                                                                     \
+        if (cond) {                                                          \
+            test_detail("%s:%d: " fmt, __FILE__, __LINE__, ##__VA_ARGS__);   \
+            return TEST_ERROR;                                               \
         }                                                                    \
     } while (0)
 
