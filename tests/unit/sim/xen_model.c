@@ -17,6 +17,8 @@
 #define RW          2UL
 #define PSE         0x80UL
 #define ADDR_MASK   0x000ffffffffff000UL
+#define GRANTED     0x200UL         /* GNTMAP_guest_avail0: minnow's PTE_GRANTED */
+#define NX          (1UL << 63)
 #define XEN_SLOT_LO 256u
 #define XEN_SLOT_HI 272u            /* exclusive */
 
@@ -271,6 +273,12 @@ static int write_entry(xen_pfn_t mfn, unsigned int idx, uint64_t val)
     }
     if (old == val)
         return 0;
+    if (level == 1 && (old & (PRESENT | GRANTED)) == (PRESENT | GRANTED)) {
+        sim_violation("plain update of granted PTE %#lx (-> %#lx): only "
+                      "GNTTABOP_unmap_grant_ref may take it down", (unsigned long)old,
+                      (unsigned long)val);
+        return -EINVAL;
+    }
     {
         bool p2m = f->p2m_table;
         if (level == 4 && sim.cfg.p2m_slots) {
@@ -451,4 +459,58 @@ void sim_va_store64(uint64_t va, uint64_t val)
     sim.va_stores++;
     if (w)
         __atomic_store_n(w, val, __ATOMIC_RELAXED);
+}
+
+/* ---- grant mappings (xen_model.h) ----------------------------------------- */
+
+xen_pfn_t sim_foreign_frame(xen_pfn_t their_pfn)
+{
+    xen_pfn_t mfn;
+
+    if (sim.nr_free_mfns == 0) {
+        sim_violation("no machine frame left for a foreign domain");
+        return INVALID_MFN;
+    }
+    mfn = sim.free_mfns[--sim.nr_free_mfns];
+    sim.frames[mfn].owner = SIM_FOREIGN_DOMID;
+    sim.m2p[mfn] = their_pfn;
+    return mfn;
+}
+
+int sim_grant_map(uint64_t va, xen_pfn_t mfn, bool readonly)
+{
+    unsigned int idx;
+    bool ro;
+    xen_pfn_t l1 = l1_slot(va, &idx, false, &ro);
+
+    /* Xen answers GNTST_general_error without an L1 table ("Could not find L1 PTE"). */
+    if (l1 == INVALID_MFN)
+        return -EINVAL;
+    if (table_of(l1)[idx] & PRESENT) {
+        sim_violation("grant map over present PTE %#lx at va %#lx",
+                      (unsigned long)table_of(l1)[idx], (unsigned long)va);
+        return -EINVAL;
+    }
+    table_of(l1)[idx] = (mfn << 12) | PRESENT | 4UL /* USER */ | 0x20UL | 0x40UL |
+                        NX | GRANTED | (readonly ? 0 : RW);
+    return 0;
+}
+
+int sim_grant_unmap(uint64_t va, xen_pfn_t mfn)
+{
+    unsigned int idx;
+    bool ro;
+    xen_pfn_t l1 = l1_slot(va, &idx, false, &ro);
+    uint64_t e;
+
+    if (l1 == INVALID_MFN)
+        return -EINVAL;
+    e = table_of(l1)[idx];
+    if (!(e & PRESENT) || ((e & ADDR_MASK) >> 12) != mfn) {
+        sim_violation("grant unmap at va %#lx: PTE %#lx does not map mfn %#lx",
+                      (unsigned long)va, (unsigned long)e, (unsigned long)mfn);
+        return -EINVAL;
+    }
+    table_of(l1)[idx] = 0;
+    return 0;
 }

@@ -148,6 +148,20 @@ xen_pfn_t sim_translate(uint64_t va, uint64_t *pte);
 uint64_t sim_va_load64(uint64_t va);
 void sim_va_store64(uint64_t va, uint64_t val);
 
+/*
+ * Grant mappings, as GNTTABOP_map_grant_ref / unmap_grant_ref with
+ * GNTMAP_host_map | GNTMAP_guest_avail0 at a linear address: Xen writes
+ * the PTE itself (present, NX, bit 9 = PTE_GRANTED, RW unless read-only)
+ * into an existing L1 table, and only the unmap may clear it; a plain
+ * mmu_update / update_va_mapping of a granted PTE is a violation (Xen may
+ * kill the domain for it).  sim_foreign_frame() makes a frame another
+ * domain (SIM_FOREIGN_DOMID) owns, with m2p[mfn] = their_pfn.
+ */
+#define SIM_FOREIGN_DOMID 2
+xen_pfn_t sim_foreign_frame(xen_pfn_t their_pfn);
+int sim_grant_map(uint64_t va, xen_pfn_t mfn, bool readonly);   /* 0 or -EINVAL */
+int sim_grant_unmap(uint64_t va, xen_pfn_t mfn);
+
 /* Backdoors for tests that inject corruption (no checks at all). */
 uint64_t *sim_machine_word(xen_pfn_t mfn, unsigned int index);
 
