@@ -326,7 +326,7 @@ xen_pfn_t p2m_find_missing(xen_pfn_t pfn, xen_pfn_t end, xen_pfn_t *run_end)
 /* A frame stored at or above max_pfn makes the p2m longer. */
 static void grow(xen_pfn_t pfn, xen_pfn_t mfn)
 {
-    if (pfn < p2m.max_pfn || mfn == INVALID_P2M_ENTRY || (mfn & P2M_FRAME_BITS))
+    if (pfn < p2m.max_pfn || mfn == INVALID_P2M_ENTRY || (mfn & IDENTITY_FRAME_BIT))
         return;
     p2m_gen_begin();
     p2m.max_pfn = pfn + 1;

@@ -20,6 +20,7 @@
 #   - what a run provides is true of it: crash is a runs.conf line naming
 #     that one test; dom0-balloon-headroom has --dom0-max above --dom0-mem;
 #     disk, xl-save-restore and xl-restore come from toolstack checks only;
+#     balloon-pool may come from any run;
 #   - a runs.conf line naming a test with a need does not also run `all`;
 #   - every test with a need is named by some run.
 #
@@ -176,6 +177,8 @@ check_run() {
                     err "$where: provides $p, which is minnow as dom0: a runs.conf line or a bench script"
                 why=$(headroom_problem "$options")
                 [ -z "$why" ] || err "$where: provides $p but $why" ;;
+            balloon-pool)
+                ;;  # any run can: it only must not also run all (checked above)
             disk|xl-save-restore|block-detach|xl-restore)
                 [ "$kind" = toolstack ] ||
                     err "$where: provides $p, which only a toolstack check can (minnow as dom0 has no backend)" ;;

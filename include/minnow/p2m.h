@@ -169,7 +169,7 @@ xen_pfn_t p2m_max_pfn(void);
  * (pfn is not missing), -ENOMEM / -ENOSPC (no room in the p2m or the
  * override); on failure nothing changed.  The published entry carries
  * FOREIGN_FRAME_BIT, which the toolstack reads as "no frame of this
- * domain"; max_pfn does not grow for it.
+ * domain" (a ballooned pfn lies below max_pfn: the count stays).
  */
 int p2m_set_foreign(xen_pfn_t pfn, xen_pfn_t mfn);
 /* Undo it: p2m[pfn] = ~0 again, override dropped.  0, or -EINVAL when

@@ -38,6 +38,11 @@
  *       reservation above the boot size (run-dom0.sh --dom0-max larger than
  *       --dom0-mem).  The test moves boot memory through the balloon,
  *       after which tests=all's boot-state checks would rightly fail.
+ *   TEST_NEEDS("balloon-pool")
+ *       the test maps grants, which borrows pfns from the balloon: it
+ *       balloons boot memory out (and back in), after which tests=all's
+ *       boot-state checks (p2m_matches_start_info) would rightly fail.
+ *       Runs: dom0-gntmap (runs.conf), tests/toolstack/checks/gntmap.sh.
  *   TEST_NEEDS("disk")
  *       minnow as a domU with a disk served by Linux blkback.
  *   TEST_NEEDS("xl-save-restore")

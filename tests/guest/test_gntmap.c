@@ -3,7 +3,9 @@
  * own pages to its own domid, which Xen allows, and maps them back through
  * gntmap as a backend in another domain would: the granting page and the
  * mapping show the same bytes at two addresses, and the mapping sits at a
- * ballooned pfn whose p2m entry is foreign while mapped.
+ * ballooned pfn whose p2m entry is foreign while mapped.  Mapping
+ * balloons boot memory out, so those tests need "balloon-pool" (test.h);
+ * copying borrows nothing and is part of tests=all.
  */
 #include <errno.h>
 #include <string.h>
@@ -92,7 +94,7 @@ static void refill(uint64_t pages_before)
         balloon_up(pages_before - b.current_pages);
 }
 
-GUEST_TEST(gntmap_self_map_batch, 0)
+GUEST_TEST(gntmap_self_map_batch, TEST_NEEDS("balloon-pool"))
 {
     struct granted g[3];
     struct gntmap_page pg[4];
@@ -244,7 +246,7 @@ GUEST_TEST(gntmap_copy_per_entry_status, 0)
     return TEST_PASS;
 }
 
-GUEST_TEST(gntmap_refuses_bad_input, 0)
+GUEST_TEST(gntmap_refuses_bad_input, TEST_NEEDS("balloon-pool"))
 {
     struct gntmap_page pg = { .domid = DOMID_SELF, .ref = BAD_REF, .pfn = NO_FRAME };
     struct gntmap_stats s0, s1;
@@ -271,7 +273,7 @@ GUEST_TEST(gntmap_refuses_bad_input, 0)
  * Suspending with a page mapped is refused before anything changes.  As
  * dom0 domain_suspend() refuses anyway (-EPERM), so only a domU can tell.
  */
-GUEST_TEST(gntmap_suspend_refused_while_mapped, 0)
+GUEST_TEST(gntmap_suspend_refused_while_mapped, TEST_NEEDS("balloon-pool"))
 {
     struct granted g;
     struct gntmap_page pg;
