@@ -64,10 +64,10 @@ BEGIN {
     def("boot_ready", "boot: ready line", "s", "lower")
     def("mem_used", "memory in use at ready (128 MiB domain)", "MiB", "lower")
     def("minmem", "smallest memory= reaching ready", "MiB", "lower")
-    def("balloon_down_s", "balloon 128->64 MiB: xl mem-set to Xen count", "s", "lower")
-    def("balloon_down_pps", "balloon 128->64 MiB", "pages/s", "higher")
-    def("balloon_up_s", "balloon 64->128 MiB: xl mem-set to Xen count", "s", "lower")
-    def("balloon_up_pps", "balloon 64->128 MiB", "pages/s", "higher")
+    def("balloon_down_s", "balloon 128->96 MiB: xl mem-set to Xen count", "s", "lower")
+    def("balloon_down_pps", "balloon 128->96 MiB", "pages/s", "higher")
+    def("balloon_up_s", "balloon 96->128 MiB: xl mem-set to Xen count", "s", "lower")
+    def("balloon_up_pps", "balloon 96->128 MiB", "pages/s", "higher")
     def("disk_seq_write_4k", "blkfront seq write, 4 KiB requests", "MB/s", "higher")
     def("disk_seq_read_4k", "blkfront seq read, 4 KiB requests", "MB/s", "higher")
     def("disk_seq_write_1m", "blkfront seq write, 1 MiB requests", "MB/s", "higher")
@@ -127,8 +127,8 @@ END {
         } else missing++
         printf "| %s | %s | %s | %s | %s | %s |\n", L[m], U[m], triple(mmin, mmed, mmax, nmn),
                triple(lmin, lmed, lmax, nlx), ratio == "" ? "-" : sprintf("%.2f", ratio), verdict
-        printf "%s\n    {\"key\": \"%s\", \"label\": \"%s\", \"unit\": \"%s\", \"better\": \"%s\", \"verdict\": \"%s\"", \
-               k > 1 ? "," : "", m, L[m], U[m], B[m], verdict > json
+        sep = k > 1 ? "," : ""
+        printf "%s\n    {\"key\": \"%s\", \"label\": \"%s\", \"unit\": \"%s\", \"better\": \"%s\", \"verdict\": \"%s\"", sep, m, L[m], U[m], B[m], verdict > json
         printf ",\n     \"minnow\": {\"n\": %d, \"min\": %s, \"median\": %s, \"max\": %s}", nmn, mmin == "" ? "null" : mmin, mmed == "" ? "null" : mmed, mmax == "" ? "null" : mmax > json
         printf ",\n     \"linux\": {\"n\": %d, \"min\": %s, \"median\": %s, \"max\": %s}", nlx, lmin == "" ? "null" : lmin, lmed == "" ? "null" : lmed, lmax == "" ? "null" : lmax > json
         printf ",\n     \"ratio_minnow_over_linux\": %s}", ratio == "" ? "null" : sprintf("%.4f", ratio) > json

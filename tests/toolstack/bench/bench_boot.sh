@@ -4,7 +4,7 @@
 #    line, the ready line (times from just before xl create); the memory in
 #    use at ready as the guest counts it (pages Xen gave it less its free
 #    ones).  memory = maxmem = 128 MiB for both, no devices.
-#  - balloon, RUNS rounds on the last domain: 128 -> 64 -> 128 MiB through
+#  - balloon, RUNS rounds on the last domain: 128 -> 96 -> 128 MiB through
 #    xl mem-set, each step timed from just before xl mem-set until Xen's
 #    count of the domain's pages (what xl list shows) is within 1 MiB of
 #    the target.
@@ -15,7 +15,7 @@
 . /toolstack/bench/lib-bench.sh
 need_bench_guests
 
-LOW=64
+LOW=96
 # dom0's root file system (the initramfs) is too small for a 128 MiB image.
 mkdir -p /tmp/bench-save
 mountpoint -q /tmp/bench-save || mount -t tmpfs -o size=160m tmpfs /tmp/bench-save ||

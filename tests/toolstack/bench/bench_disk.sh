@@ -2,7 +2,7 @@
 # Linux blkback, phy:/dev/ram0 as xvda, memory 128 MiB.  Each guest runs the
 # same benchmark (minnow: tests/bench/guest/minnow_bench.c bench=disk;
 # Linux: tests/toolstack/linux-domu/blkbench.c): sequential writes and
-# reads of 16 MiB in 4 KiB and 1 MiB requests, then 4 KiB random reads at
+# reads of 8 MiB in 4 KiB and 1 MiB requests, then 4 KiB random reads at
 # queue depth 1 and 32 (minnow's ring has 32 slots), RUNS rounds; every
 # read is checked against the pattern written before it, and a bad sector
 # fails the benchmark.
@@ -11,8 +11,8 @@
 need_bench_guests
 [ -b /dev/ram0 ] || skip "no /dev/ram0 (brd not loaded by /init)"
 
-MIB=${BENCH_DISK_MIB:-16}
-IOS=${BENCH_DISK_IOS:-1000}
+MIB=${BENCH_DISK_MIB:-8}
+IOS=${BENCH_DISK_IOS:-500}
 for guest in minnow linux; do
     name=disk-$guest
     if [ $guest = minnow ]; then
