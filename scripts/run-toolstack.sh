@@ -9,6 +9,9 @@
 #     --extra "ARGS"     minnow command line for --domu
 #     --shell            instead of checks: a dom0 shell on this terminal
 #     --minnow PATH      guest image (default build/minnow-test)
+#     --linux-domu       carry a Linux PV domU into dom0 (Debian's kernel and
+#                        a busybox initramfs: tests/toolstack/linux.cfg)
+#     --minnow-bench PATH  minnow's bench app, /toolstack/minnow-bench
 #     --xen VARIANT      boot a hypervisor built from Debian's xen source
 #                        (scripts/build-xen.sh: shadow, debug; built once)
 #                        instead of the packaged one
@@ -32,6 +35,7 @@ TIMEOUT_SET=0
 QUIET=0
 XEN_VARIANT=""
 CHECKS=()
+EXTRA_PARTS=()
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -45,6 +49,8 @@ while [ $# -gt 0 ]; do
     --extra)   DOMU_EXTRA=$2; shift 2 ;;
     --shell)   MODE=shell; shift ;;
     --minnow)  MINNOW=$2; shift 2 ;;
+    --linux-domu) EXTRA_PARTS+=(--linux-domu); shift ;;
+    --minnow-bench) EXTRA_PARTS+=(--minnow-bench "$2"); shift 2 ;;
     --xen)     XEN_VARIANT=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; TIMEOUT_SET=1; shift 2 ;;
     --quiet)   QUIET=1; shift ;;
@@ -52,7 +58,8 @@ while [ $# -gt 0 ]; do
     -*) echo "run-toolstack: unknown option '$1'" >&2; exit 2 ;;
     *)
         [ -f "$REPO/tests/toolstack/checks/$1.sh" ] ||
-            { echo "run-toolstack: no check '$1' (see --list)" >&2; exit 2; }
+            [ -f "$REPO/tests/toolstack/bench/$1.sh" ] ||
+            { echo "run-toolstack: no check or benchmark '$1' (see --list)" >&2; exit 2; }
         CHECKS+=("$1"); shift ;;
     esac
 done
@@ -77,7 +84,7 @@ RUNCONF=$OUT/run.conf
     printf 'DOMU_EXTRA=%q\n' "$DOMU_EXTRA"
 } > "$RUNCONF"
 "$REPO/tests/toolstack/build-initramfs.sh" --minnow "$MINNOW" --out "$OUT" \
-    --run-conf "$RUNCONF"
+    --run-conf "$RUNCONF" ${EXTRA_PARTS[@]+"${EXTRA_PARTS[@]}"}
 T_INITRD=$(elapsed "$T_START")
 # The packaged Xen, gunzipped by build-initramfs.sh, or a source-built one.
 XEN_ELF=$OUT/xen
@@ -162,7 +169,7 @@ QEMU_PID=$!
 # Also note when the toolstack came up, in host seconds since QEMU started.
 show_lines() {
     local line
-    grep --line-buffered -aoE '(CHECK|DIAG|TOOLSTACK) .*$' |
+    grep --line-buffered -aoE '(CHECK|DIAG|TOOLSTACK|BENCH) .*$' |
     while IFS= read -r line; do
         line=${line%$'\r'}
         case $line in

@@ -2,7 +2,14 @@
 # Build the dom0 initrd of the toolstack harness from Debian packages only.
 #
 #   tests/toolstack/build-initramfs.sh [--minnow PATH] [--out DIR]
-#                                      [--run-conf FILE]
+#                                      [--run-conf FILE] [--linux-domu]
+#                                      [--minnow-bench PATH]
+#
+# --linux-domu adds a Linux PV domU (build-linux-domu.sh: this kernel and a
+# busybox initramfs) at /toolstack/linux/, for tests/toolstack/linux.cfg: a
+# third archive, about the kernel's size, so only when asked.
+# --minnow-bench PATH adds minnow's bench app (tests/bench/guest/) as
+# /toolstack/minnow-bench, for the benchmarks of tests/toolstack/bench/.
 #
 # --run-conf FILE is copied to /toolstack/run.conf (shell variables that
 # /init sources: DOMU_SECS, DOMU_EXTRA for minnow.mode=domu).
@@ -42,12 +49,16 @@ REPO=$(cd "$HERE/../.." && pwd)
 OUT=$REPO/build/toolstack
 MINNOW=$REPO/build/minnow-test
 RUNCONF=
+LINUX_DOMU=0
+MINNOW_BENCH=
 
 while [ $# -gt 0 ]; do
     case $1 in
     --minnow) MINNOW=$2; shift 2 ;;
     --out)    OUT=$2; shift 2 ;;
     --run-conf) RUNCONF=$2; shift 2 ;;
+    --linux-domu) LINUX_DOMU=1; shift ;;
+    --minnow-bench) MINNOW_BENCH=$2; shift 2 ;;
     *) echo "build-initramfs: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -265,6 +276,15 @@ install -m 644 "$HERE/lib.sh" "$OV/toolstack/lib.sh"
 install -m 644 "$HERE"/*.cfg "$HERE"/*.awk "$OV/toolstack/"
 install -m 755 "$HERE"/checks/*.sh "$OV/toolstack/checks/"
 [ -z "$RUNCONF" ] || install -m 644 "$RUNCONF" "$OV/toolstack/run.conf"
+# The benchmarks (make bench only) and their stopwatch, built against the
+# libxenctrl that xl brings into the base.
+mkdir -p "$OV/toolstack/bench"
+install -m 755 "$HERE"/bench/*.sh "$OV/toolstack/bench/"
+if [ ! -x "$OUT/benchwait" ] || [ "$HERE/bench/benchwait.c" -nt "$OUT/benchwait" ]; then
+    gcc -O2 -Wall -Wextra -Werror -o "$OUT/benchwait" "$HERE/bench/benchwait.c" -lxenctrl ||
+        die "cannot build benchwait (libxen-dev)"
+fi
+install -m 755 "$OUT/benchwait" "$OV/usr/bin/benchwait" -D
 if [ -f "$MINNOW" ]; then
     # Debug info is useless to the domain builder and triples the size.
     # Only for ELF: objcopy would "succeed" on a bzImage and break it.
@@ -275,15 +295,24 @@ if [ -f "$MINNOW" ]; then
         cp "$MINNOW" "$OV/toolstack/minnow"
     fi
 fi
+if [ -n "$MINNOW_BENCH" ]; then
+    [ -f "$MINNOW_BENCH" ] || die "no minnow bench app at $MINNOW_BENCH"
+    objcopy --strip-debug "$MINNOW_BENCH" "$OV/toolstack/minnow-bench"
+fi
 (cd "$OV" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --quiet --owner=0:0) > "$OUT/overlay.cpio"
 rm -rf "$OV"
+PARTS=("$OUT/base.cpio" "$OUT/overlay.cpio")
+if [ "$LINUX_DOMU" = 1 ]; then
+    "$HERE/build-linux-domu.sh" --out "$OUT/linux-domu" --kernel "$OUT/vmlinux"
+    PARTS+=("$OUT/linux-domu/dom0-part.cpio")
+fi
 
 # Linux looks for the next archive only at 4-byte aligned offsets and skips
 # zero bytes in between (cpio pads to 512 already; a compressed base would
 # not be).
-base_size=$(stat -c %s "$OUT/base.cpio")
-{ cat "$OUT/base.cpio"
-  head -c $(( (512 - base_size % 512) % 512 )) /dev/zero
-  cat "$OUT/overlay.cpio"; } > "$OUT/dom0-initrd.img.tmp"
+for part in "${PARTS[@]}"; do
+    cat "$part"
+    head -c $(( (512 - $(stat -c %s "$part") % 512) % 512 )) /dev/zero
+done > "$OUT/dom0-initrd.img.tmp"
 mv "$OUT/dom0-initrd.img.tmp" "$OUT/dom0-initrd.img"

@@ -219,3 +219,13 @@ _booted_or_dead() {
 
 # wait_gone NAME SECS
 wait_gone() { wait_for "$2" eval "! domu_exists $1"; }
+
+# The Linux PV domU (tests/toolstack/linux.cfg; in dom0 only when the
+# harness runs with --linux-domu).  Its /init prints (linux-domu/init):
+#   LINUX MEM current_kb=<n> free_kb=<n> used_kb=<n>
+#   linux: ready
+LINUX_READY_ERE='^linux: ready'
+need_linux_domu() {
+    [ -f /toolstack/linux/vmlinux ] ||
+        skip "no Linux domU in dom0 (scripts/run-toolstack.sh --linux-domu)"
+}

@@ -1,0 +1,64 @@
+# Helpers for the side-by-side benchmarks (sourced after /toolstack/lib.sh).
+# Each benchmark measures minnow (its bench app, /toolstack/minnow-bench)
+# and the Linux PV domU (linux.cfg) in the same dom0, one guest at a time,
+# with the same xl settings, and prints its results on dom0's console:
+#
+#   BENCH <what> guest=minnow|linux run=<n> key=value ...
+#
+# scripts/bench-linux.sh collects them into the side-by-side table.
+# Runs alternate between the guests (minnow, linux, minnow, ...) so that a
+# slow patch of the host hits both.
+
+. /toolstack/lib.sh
+
+RUNS=${BENCH_RUNS:-3}
+MEM_MIB=128             # memory = maxmem for both, unless a benchmark varies it
+
+bench() { echo "BENCH $*" | tee -a "$CHECK_DIR/bench" > /dev/console; }
+
+need_bench_guests() {
+    [ -f /toolstack/minnow-bench ] ||
+        skip "no minnow bench app in dom0 (scripts/run-toolstack.sh --minnow-bench PATH)"
+    need_linux_domu
+}
+
+# ready_of GUEST: its ready line.
+ready_of() { [ "$1" = minnow ] && echo "minnow: ready" || echo "linux: ready"; }
+# bench_boot GUEST NAME MIB EXTRA [xl setting ...]: xl create through the
+# stopwatch (ready within BOOT_TIMEOUT s, default 120); prints benchwait's
+# line and returns its status.  Both guests get the same settings: memory =
+# maxmem = MIB and the command line EXTRA; minnow runs the bench app,
+# Linux keeps linux.cfg's console=hvc0 quiet.
+bench_boot() {
+    local guest=$1 name=$2 mib=$3 extra=$4 out rc
+    shift 4
+    echo "$name" >> "$CHECK_DIR/domains"
+    rm -f "$(console_log "$name")"
+    if [ "$guest" = minnow ]; then
+        set -- minnow.cfg 'kernel="/toolstack/minnow-bench"' "extra=\"$extra\"" "$@"
+    else
+        set -- linux.cfg "extra=\"console=hvc0 quiet $extra\"" "$@"
+    fi
+    local cfg=$1
+    shift
+    log "xl create $cfg name=$name memory=$mib maxmem=$mib $*"
+    out=$(benchwait boot "$(console_log "$name")" "$(ready_of "$guest")" "${BOOT_TIMEOUT:-120}" -- \
+          xl create "$CFG_DIR/$cfg" "name=\"$name\"" "memory=$mib" "maxmem=$mib" "$@" \
+          2>"$CHECK_DIR/xl-create.err")
+    rc=$?
+    [ -s "$CHECK_DIR/xl-create.err" ] && sed 's/^/  xl: /' "$CHECK_DIR/xl-create.err" >&2
+    log "$name: $out (status $rc)"
+    [ $rc = 1 ] && out="$out ($(grep -m1 -i error "$CHECK_DIR/xl-create.err" || tail -n1 "$CHECK_DIR/xl-create.err"))"
+    echo "$out"
+    return $rc
+}
+
+# destroy_wait NAME: xl destroy, and wait until the domain is gone.
+destroy_wait() {
+    local id
+    id=$(domu_domid "$1") && timeout 20 xl destroy "$id" >/dev/null 2>&1
+    wait_gone "$1" 20 || fail "domain $1 still there after xl destroy"
+}
+
+# mem_line NAME: the guest's "<X> MEM ..." line without its first two words.
+mem_line() { console_text "$1" | sed -n 's/^\(MINNOW\|LINUX\) MEM //p' | head -n1; }
