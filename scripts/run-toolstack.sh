@@ -16,6 +16,9 @@
 #                        (scripts/build-xen.sh: shadow, debug; built once)
 #                        instead of the packaged one
 #     --timeout SECS     wall-clock limit for QEMU (default 280)
+#     --out DIR          where the initrd, the logs and the lock go
+#                        (default build/toolstack); runs with different
+#                        DIRs can go on at the same time
 #     --quiet            print only the summary line, not the CHECK lines
 #
 # Prints the dom0's CHECK/DIAG/TOOLSTACK lines (see tests/toolstack/init)
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
     --minnow-bench) EXTRA_PARTS+=(--minnow-bench "$2"); shift 2 ;;
     --xen)     XEN_VARIANT=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; TIMEOUT_SET=1; shift 2 ;;
+    --out)     OUT=$2; shift 2 ;;
     --quiet)   QUIET=1; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run-toolstack: unknown option '$1'" >&2; exit 2 ;;
@@ -68,6 +72,7 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 # The lock covers building the initrd (all modes) and, for checks, the whole
 # run (run.log is shared).  --domu/--shell boot a private copy of the initrd
 # and write their own log, so a long interactive session blocks nobody.
