@@ -172,6 +172,29 @@ static inline long conf_mmuext1(unsigned int cmd, xen_pfn_t mfn)
     return hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
+/* A zeroed frame, read-only in the direct map: ready to be typed as a
+ * page table (pinned) by Xen. */
+static inline int conf_table_get(struct conf_frame *f)
+{
+    int rc = conf_frame_get(f);
+
+    if (!rc && (rc = conf_frame_ro(f, true)) != 0)
+        frame_free(f->pfn);
+    return rc;
+}
+
+/* Map mfn at va through its level-1 entry (maddr from conf_scratch_l1e)
+ * and flush va from the TLB; pte 0 unmaps. */
+static inline long conf_scratch_set(uint64_t va, uint64_t maddr, uint64_t pte)
+{
+    struct mmuext_op inv = { .cmd = MMUEXT_INVLPG_LOCAL, .arg1.linear_addr = va };
+    long rc = conf_mmu_update1(maddr, MMU_NORMAL_PT_UPDATE, pte, NULL);
+
+    if (!rc)
+        rc = hypercall_mmuext_op(&inv, 1, NULL, DOMID_SELF);
+    return rc;
+}
+
 /* ---- multicall builder ------------------------------------------------------ */
 
 struct conf_mc {
