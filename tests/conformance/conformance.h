@@ -51,6 +51,26 @@ static inline unsigned long conf_xen_version(void)
     return (unsigned long)hypercall_xen_version(XENVER_version, NULL);
 }
 
+/*
+ * A debug build of Xen (debug=y, NDEBUG undefined) corrupts the argument
+ * registers a hypercall used, on purpose, before returning
+ * (xen/arch/x86/include/asm/hypercall.h:clobber_regs64()): rdi comes back
+ * 0xdeadbeefdeadf00d.  A release build leaves it.  Some checks exist only
+ * in debug builds; tests that meet one ask this.
+ */
+static inline bool conf_xen_is_debug(void)
+{
+    unsigned long rdi = XENVER_version, rsi = 0;
+    long rc;
+
+    asm volatile("call *%[stub]"
+                 : "=a"(rc), "+D"(rdi), "+S"(rsi)
+                 : [stub] "r"(&hypercall_page[__HYPERVISOR_xen_version * 32])
+                 : "memory", "rcx", "r11", "rdx", "r10", "r8");
+    (void)rc;
+    return rdi == 0xdeadbeefdeadf00dUL;
+}
+
 /* ---- scratch frames ------------------------------------------------------- */
 
 struct conf_frame {
