@@ -3,8 +3,8 @@
 # 32 MiB; its p2m as the tools see it (xen-mfndump, in runs); xl save and
 # xl restore; the tools' view again.  Every line the pictures need is
 # copied to the serial console as `PICTURES <what>: <line>`.
-# manual: data for make pictures (about 60 s of QEMU); runs only when named
-# timeout: 200
+# manual: data for make pictures (1.5-3 min of QEMU); runs only when named
+# timeout: 400
 . /toolstack/lib.sh
 need_minnow
 
