@@ -44,7 +44,7 @@ exercise 3 "the PCI hole and RAM above 4 GiB" "$LOGS/3-both.log" \
     '^  move +pfn 0xbffe0-0xdac00 -> 0x100061-' '^  move +pfn 0xbffe0-0x100000 -> 0x120061-'
 
 echo "lab 4: make run-domu DOMU_ARGS=\"p2m_runs\" DOMU_SECS=20"
-make --no-print-directory run-domu DOMU_ARGS="p2m_runs" DOMU_SECS=20 \
+make --no-print-directory run-domu DOMU_ARGS="p2m_runs" DOMU_SECS=60 \
     > "$LOGS/4-domu.log" 2>&1 < /dev/null
 exercise 4 "the same code as a domU" "$LOGS/4-domu.log" \
     'running as a domU' '^  growth +pfn 0x2000-0x4000' 'P2MR 4000-[0-9a-f]+ identity$'
