@@ -8,6 +8,10 @@
 #   make test       tree checks (runs.conf, layers, no tests in build/minnow),
 #                   host unit tests, in-guest tests (+ toolstack checks)
 #   make bench      benchmarks
+#   make pictures   boot minnow (dom0 shapes, a domU under xl) and draw its
+#                   memory into build/pictures/ (PICTURES_FROM=docs/pictures/data:
+#                   draw the committed data, no boot)
+#   make lab        walk through docs/lab.md's exercises (scripts/lab.sh)
 #
 # Everything goes to build/.  The first build also builds newlib (mk/newlib.mk).
 
@@ -190,6 +194,14 @@ fuzz:
 bench: deps all host-benches
 	$(Q)scripts/run-bench.sh
 
+# Pictures of minnow's memory (scripts/pictures/pictures.sh, docs/lab.md).
+PICTURES_FROM ?=
+pictures: deps all
+	$(Q)scripts/pictures/pictures.sh $(if $(PICTURES_FROM),--from $(PICTURES_FROM))
+
+lab: deps all
+	$(Q)scripts/lab.sh
+
 clean:
 	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow $(BUILD)/minnow-test $(BUILD)/minnow-conformance \
 	       $(BUILD)/libminnow.a
@@ -197,5 +209,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all app deps run run-domu test xen bench fuzz clean distclean host-tests
+.PHONY: all app deps run run-domu test xen bench fuzz clean distclean host-tests pictures lab
 -include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)

@@ -385,3 +385,139 @@ void p2m_dump(void)
     run_flush(&run);
     printk("P2M END %lu\n", (unsigned long)populated);
 }
+
+/* ---- p2m_runs: the same p2m in runs, and its page-table tree ------------------- */
+
+/*
+ * For pictures and for large domains (a 4 GiB dom0 prints a million
+ * p2m_dump lines, this a few dozen):
+ *
+ *   P2MR <first>-<last> ram|foreign <mfn of first>   mfns consecutive
+ *   P2MR <first>-<last> identity|missing
+ *   P2MT pmd|pte|leaf <first>-<last> private|missing|identity
+ *        which page each PMD / PTE / leaf entry points at, runs of equal
+ *        ones; a level is listed only below private pages of the level above
+ *   P2MT pages leaves=N pte=N pmd=N l3=N shared=N fl=N total=N   (stats)
+ *   P2MR END max_pfn=<hex> limit=<hex>
+ *
+ * Ranges are pfns, inclusive, hex; both lists cover [0, limit).
+ */
+struct span {
+    const char *tag, *kind;     /* "P2MR", "ram"; kind NULL: none open */
+    xen_pfn_t start, end, mfn;  /* [start, end); mfn of start or NO_FRAME */
+};
+
+static void span_flush(struct span *s)
+{
+    if (!s->kind)
+        return;
+    if (s->mfn != NO_FRAME)
+        printk("%s %lx-%lx %s %lx\n", s->tag, (unsigned long)s->start,
+               (unsigned long)(s->end - 1), s->kind, (unsigned long)s->mfn);
+    else
+        printk("%s %lx-%lx %s\n", s->tag, (unsigned long)s->start,
+               (unsigned long)(s->end - 1), s->kind);
+    s->kind = NULL;
+}
+
+/* Add [pfn, pfn + n) of `kind` (mfn: of pfn, or NO_FRAME); the kinds are
+ * string constants, so equal kinds are equal pointers. */
+static void span_add(struct span *s, const char *kind, xen_pfn_t pfn, xen_pfn_t n,
+                     xen_pfn_t mfn)
+{
+    bool joins = s->kind == kind && s->end == pfn &&
+                 (mfn == NO_FRAME ? s->mfn == NO_FRAME
+                                  : s->mfn != NO_FRAME && s->mfn + (pfn - s->start) == mfn);
+
+    if (!joins) {
+        span_flush(s);
+        s->kind = kind;
+        s->start = pfn;
+        s->mfn = mfn;
+    }
+    s->end = pfn + n;
+}
+
+static const char *page_kind(enum p2m_page k)
+{
+    return k == P2M_PAGE_PRIVATE ? "private" :
+           k == P2M_PAGE_IDENTITY ? "identity" : "missing";
+}
+
+/* Entry runs: shared pages are skipped whole, as in p2m_dump(). */
+static void dump_entry_runs(void)
+{
+    struct span s = { .tag = "P2MR" };
+
+    for (xen_pfn_t pfn = 0; pfn < p2m_table_limit;) {
+        enum p2m_page k = P2M_PAGE_PRIVATE;
+        xen_pfn_t n = 0;
+
+        if (pfn % P2M_PFNS_PER_PMD_PAGE == 0 &&
+            (k = p2m_page_at(pfn, 3)) != P2M_PAGE_PRIVATE)
+            n = P2M_PFNS_PER_PMD_PAGE;
+        else if (pfn % P2M_PFNS_PER_PTE_PAGE == 0 &&
+                 (k = p2m_page_at(pfn, 2)) != P2M_PAGE_PRIVATE)
+            n = P2M_PFNS_PER_PTE_PAGE;
+        else if (pfn % P2M_PER_PAGE == 0 && (k = p2m_page_at(pfn, 1)) != P2M_PAGE_PRIVATE)
+            n = P2M_PER_PAGE;
+        if (n) {
+            span_add(&s, k == P2M_PAGE_IDENTITY ? "identity" : "missing", pfn, n, NO_FRAME);
+            pfn += n;
+            continue;
+        }
+        xen_pfn_t e = p2m_entry_load(pfn);
+        if (e == INVALID_P2M_ENTRY)
+            span_add(&s, "missing", pfn, 1, NO_FRAME);
+        else if (e & IDENTITY_FRAME_BIT)
+            span_add(&s, "identity", pfn, 1, NO_FRAME);
+        else
+            span_add(&s, e & FOREIGN_FRAME_BIT ? "foreign" : "ram", pfn, 1,
+                     e & ~P2M_FRAME_BITS);
+        pfn++;
+    }
+    span_flush(&s);
+}
+
+/* One level of the tree, below the private pages of the level above. */
+static void dump_tree_level(unsigned int level, const char *tag, xen_pfn_t step)
+{
+    struct span s = { .tag = tag };
+
+    for (xen_pfn_t pfn = 0; pfn < p2m_table_limit; pfn += step) {
+        if (level < 3 && p2m_page_at(pfn, 3) != P2M_PAGE_PRIVATE) {
+            span_flush(&s);
+            pfn += P2M_PFNS_PER_PMD_PAGE - step;
+            continue;
+        }
+        if (level < 2 && p2m_page_at(pfn, 2) != P2M_PAGE_PRIVATE) {
+            span_flush(&s);
+            pfn += P2M_PFNS_PER_PTE_PAGE - step;
+            continue;
+        }
+        span_add(&s, page_kind(p2m_page_at(pfn, level)), pfn, step, NO_FRAME);
+    }
+    span_flush(&s);
+}
+
+void p2m_dump_runs(void)
+{
+    struct p2m_stats st;
+
+    if (!p2m.ready) {
+        printk("P2MR END max_pfn=0 limit=0\n");
+        return;
+    }
+    dump_entry_runs();
+    dump_tree_level(3, "P2MT pmd", P2M_PFNS_PER_PMD_PAGE);
+    dump_tree_level(2, "P2MT pte", P2M_PFNS_PER_PTE_PAGE);
+    dump_tree_level(1, "P2MT leaf", P2M_PER_PAGE);
+    p2m_get_stats(&st);
+    printk("P2MT pages leaves=%lu pte=%lu pmd=%lu l3=%lu shared=%lu fl=%lu total=%lu\n",
+           (unsigned long)st.leaves, (unsigned long)st.pte_pages,
+           (unsigned long)st.pmd_pages, (unsigned long)st.l3_pages,
+           (unsigned long)st.shared_pages, (unsigned long)st.fl_pages,
+           (unsigned long)st.total);
+    printk("P2MR END max_pfn=%lx limit=%lx\n", (unsigned long)p2m.max_pfn,
+           (unsigned long)p2m_table_limit);
+}

@@ -75,6 +75,23 @@ if want host; then
     # docs/map.md matches the tree, and its checker fails on a broken copy.
     check "check-map" "$logs/check-map.log" scripts/check-map.sh
     check "check-map self-test" "$logs/check-map-self-test.log" scripts/check-map.sh --self-test
+    # docs/pictures: each picture's numbers recomputed from its dump, and
+    # the check catches a wrong number (scripts/pictures/check.py).
+    for mode in "" --self-test; do
+        /usr/bin/python3 scripts/pictures/check.py $mode >"$logs/check-pictures$mode.log" 2>&1
+        rc=$?
+        while read -r line; do
+            case "$line" in
+                "PICTURE "*": PASS"*) count pass "${line%%:*}" ;;
+                "PICTURE "*": FAIL"*) count fail "$line" ;;
+            esac
+        done <"$logs/check-pictures$mode.log"
+        n=$(grep -c '^PICTURE .*: \(PASS\|FAIL\)' "$logs/check-pictures$mode.log")
+        if [ "$n" = 0 ] || { [ $rc -ne 0 ] && ! grep -q ': FAIL' "$logs/check-pictures$mode.log"; }; then
+            count fail "check-pictures$mode" "(rc=$rc, log $logs/check-pictures$mode.log)"
+        fi
+        echo "check-pictures$mode: $n pictures checked, rc=$rc"
+    done
     for pattern in "${forbidden_in_product[@]}"; do
         found=$(nm "$build/minnow" | awk '{ print $NF }' | grep -E -- "$pattern" | head -n3 | tr '\n' ' ')
         if [ ! -s "$build/minnow" ]; then

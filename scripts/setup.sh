@@ -6,7 +6,7 @@ set -eu
 PACKAGES="gcc make binutils xz-utils newlib-source libxen-dev libcmocka-dev
 qemu-system-x86 xen-hypervisor-4.17-amd64 clang libclang-rt-14-dev
 linux-image-amd64 xen-utils-4.17 busybox-static cpio bash util-linux kmod
-flex bison dpkg-dev"
+flex bison dpkg-dev python3-matplotlib"
 
 missing=""
 for p in $PACKAGES; do

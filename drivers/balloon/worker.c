@@ -40,9 +40,43 @@ static long settled_rc;         /* 0 at the target, -errno when blocked */
 static struct { uint64_t current, target; enum balloon_block block; } last_report;
 static bool reported_once;
 static bool dump_p2m;           /* balloon_p2m_dump: p2m_dump() after each report */
+static bool trace;              /* balloon_trace: timestamped lines for pictures */
 static unsigned long nr_dumps;
 
 /* ---- reporting ---------------------------------------------------------------- */
+
+/*
+ * balloon_trace: machine-readable lines for scripts/pictures.py, each with
+ * the guest's monotonic time in microseconds:
+ *   BALLOON-TARGET t_us=T target_kb=K             a new target
+ *   BALLOON-BATCH t_us=T pages=N current_kb=K calls=C   one batch done
+ *                                                 (C: reservation hypercalls so far)
+ *   BALLOON-SETTLED t_us=T current_kb=K target_kb=K state=S
+ *   BALLOONED <first>-<last>                      the balloon's pfns, in runs
+ * and after each settle the p2m in runs (p2m_dump_runs(): P2MR/P2MT lines).
+ */
+static stime_t trace_us(void)
+{
+    return monotonic_ns() / NSEC_PER_USEC;
+}
+
+static void trace_settled(const struct balloon_stats *st, const char *state)
+{
+    xen_pfn_t first = balloon_next_ballooned(0), last = first;
+
+    printk("BALLOON-SETTLED t_us=%lu current_kb=%lu target_kb=%lu state=%s\n",
+           (unsigned long)trace_us(), (unsigned long)st->current_pages * 4,
+           (unsigned long)st->target_pages * 4, state);
+    while (first != NO_FRAME) {
+        xen_pfn_t next = balloon_next_ballooned(last + 1);
+        if (next != last + 1) {
+            printk("BALLOONED %lx-%lx\n", (unsigned long)first, (unsigned long)last);
+            first = next;
+        }
+        last = next;
+    }
+    p2m_dump_runs();
+}
 
 static void xs_put(const char *key, uint64_t value)
 {
@@ -87,6 +121,8 @@ static void report(long rc, uint64_t moved, stime_t took)
                (unsigned long)st.current_pages * 4);
         p2m_dump();
     }
+    if (trace)
+        trace_settled(&st, state);
     if (!xenstore_available())
         return;
     xs_put("current_kb", st.current_pages * 4);
@@ -117,6 +153,12 @@ static void balloon_worker(void *arg)
         balloon_get_stats(&st);
         rc = balloon_step(st.batch);
         if (rc > 0) {
+            if (trace) {
+                balloon_get_stats(&st);
+                printk("BALLOON-BATCH t_us=%lu pages=%ld current_kb=%lu calls=%lu\n",
+                       (unsigned long)trace_us(), rc, (unsigned long)st.current_pages * 4,
+                       (unsigned long)(st.down_calls + st.up_calls));
+            }
             moved += rc;
             backoff = BACKOFF_MIN_MS;
             thread_yield();         /* one batch at a time: others run too */
@@ -158,6 +200,9 @@ uint64_t balloon_worker_set_target(uint64_t pages)
     t = balloon_set_target(pages);
     printk("balloon: target_kb=%lu (asked %lu KiB)\n", (unsigned long)t * 4,
            (unsigned long)pages * 4);
+    if (trace)
+        printk("BALLOON-TARGET t_us=%lu target_kb=%lu\n", (unsigned long)trace_us(),
+               (unsigned long)t * 4);
     kick();
     return t;
 }
@@ -243,6 +288,7 @@ int balloon_worker_start(const struct balloon_worker_config *boot)
      * free machine memory.  Scrub unless told not to (Linux's default). */
     cfg.scrub = cmdline_uint("balloon_scrub", 1) != 0;
     dump_p2m = cmdline_has("balloon_p2m_dump");
+    trace = cmdline_has("balloon_trace");
     if (cmdline_get_size("balloon_min", &bytes) == 0)
         cfg.min_pages = bytes >> PAGE_SHIFT;
     if (xenstore_available())

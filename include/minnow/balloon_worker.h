@@ -32,7 +32,9 @@ struct balloon_worker_config {
  * balloon_worker_set_target().  Command line: balloon=off,
  * balloon_target=SIZE, balloon_min=SIZE, balloon_batch=N,
  * balloon_scrub=0|1, balloon_p2m_dump (p2m_dump() after every report, for
- * comparing with xen-mfndump).  A restore re-reads the reservation and
+ * comparing with xen-mfndump), balloon_trace (timestamped target, batch
+ * and settle lines, the balloon's pfns and the p2m in runs, for
+ * scripts/pictures.py; worker.c gives the format).  A restore re-reads the reservation and
  * wakes the worker (a suspend hook).
  * 0, or -errno (printed); calling it again does nothing.
  */

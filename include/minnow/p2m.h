@@ -211,6 +211,9 @@ int p2m_republish(void);
 int p2m_self_check(void);
 /* `P2M <pfn> <mfn> ram|foreign`, `P2M <s>-<e> identity`, `P2M END <n>`. */
 void p2m_dump(void);
+/* The p2m in runs (`P2MR <s>-<e> KIND [mfn]`) and its page-table tree
+ * (`P2MT ...`), then `P2MR END ...`: mm/p2m_check.c gives the format. */
+void p2m_dump_runs(void);
 
 struct p2m_stats {
     uint64_t leaves;            /* private leaf pages */

@@ -7,6 +7,9 @@
  *   p2m_reserve=SIZE   pseudo-physical space the p2m covers (K/M/G/T),
  *                      default 512G; more for balloon/hotplug headroom
  *   p2m_dump           print every entry (`P2M ...` lines, `P2M END n`)
+ *   p2m_runs           print the p2m in runs and its page-table tree
+ *                      (`P2MR`/`P2MT` lines, mm/p2m_check.c; for
+ *                      scripts/pictures.py)
  *   p2m_check          run the toolstack-style self-check at boot
  */
 #include <errno.h>
@@ -60,4 +63,6 @@ void p2m_boot_report(void)
     }
     if (cmdline_has("p2m_dump"))
         p2m_dump();
+    if (cmdline_has("p2m_runs"))
+        p2m_dump_runs();
 }
