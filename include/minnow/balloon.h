@@ -86,6 +86,8 @@ struct balloon_stats {
     uint64_t refusals;          /* ... or none, or an error */
     uint64_t given_back;        /* populated frames returned unplaced */
     uint64_t lost_pages;        /* frames we hold but could not place (0!) */
+    uint64_t repopulated;       /* given back after resumes: frames a restore
+                                   put behind ballooned-out pfns */
     enum balloon_block block;
     long last_rc;               /* Xen's last error, 0 if none */
 };
@@ -108,7 +110,12 @@ void balloon_fini(void);
  * May be called before balloon_init(). */
 void balloon_note_released(uint64_t pages);
 
-/* After a restore: mfns changed, pfns did not.  Re-reads the reservation. */
+/*
+ * After a restore: mfns changed, pfns did not.  Gives back the frames a
+ * restore populated behind ballooned-out pfns (a live migration's: they
+ * show in the p2m), says so on the console, then takes Xen's count.
+ * 0, or the failed query's -errno.
+ */
 int balloon_resync(void);
 
 /* ---- the target ------------------------------------------------------------ */
