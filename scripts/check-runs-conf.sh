@@ -19,7 +19,8 @@
 #     provides X names a test needing X;
 #   - what a run provides is true of it: crash is a runs.conf line naming
 #     that one test; dom0-balloon-headroom has --dom0-max above --dom0-mem;
-#     disk, xl-save-restore and xl-restore come from toolstack checks only;
+#     disk, xl-save-restore, xl-restore and xl-migrate-disk come from
+#     toolstack checks only;
 #   - a runs.conf line naming a test with a need does not also run `all`;
 #   - every test with a need is named by some run.
 #
@@ -176,7 +177,7 @@ check_run() {
                     err "$where: provides $p, which is minnow as dom0: a runs.conf line or a bench script"
                 why=$(headroom_problem "$options")
                 [ -z "$why" ] || err "$where: provides $p but $why" ;;
-            disk|xl-save-restore|block-detach|xl-restore)
+            disk|xl-save-restore|block-detach|xl-restore|xl-migrate-disk)
                 [ "$kind" = toolstack ] ||
                     err "$where: provides $p, which only a toolstack check can (minnow as dom0 has no backend)" ;;
             *)
