@@ -37,6 +37,12 @@ DEBIAN_CONFIG=/boot/xen-4.17-amd64.config
 die() { echo "build-xen: $*" >&2; exit 1; }
 
 [ -s "$OUT/xen" ] && { echo "$OUT/xen"; exit 0; }
+# One build at a time (make test boots two shadow-Xen groups side by side):
+# the second waits, then finds the first one's result.
+mkdir -p "$TOP"
+exec 8>"$TOP/.lock"
+flock 8
+[ -s "$OUT/xen" ] && { echo "$OUT/xen"; exit 0; }
 
 [ -f "$DEBIAN_CONFIG" ] || die "no $DEBIAN_CONFIG (install xen-hypervisor-4.17-amd64)"
 for tool in flex bison dpkg-source; do

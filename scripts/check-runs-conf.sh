@@ -19,8 +19,8 @@
 #     provides X names a test needing X;
 #   - what a run provides is true of it: crash is a runs.conf line naming
 #     that one test; dom0-balloon-headroom has --dom0-max above --dom0-mem;
-#     disk, xl-save-restore and xl-restore come from toolstack checks only;
-#     balloon-pool may come from any run;
+#     disk, xl-save-restore, xl-restore and xl-migrate-disk come from
+#     toolstack checks only; balloon-pool may come from any run;
 #   - a runs.conf line naming a test with a need does not also run `all`;
 #   - every test with a need is named by some run.
 #
@@ -179,7 +179,7 @@ check_run() {
                 [ -z "$why" ] || err "$where: provides $p but $why" ;;
             balloon-pool)
                 ;;  # any run can: it only must not also run all (checked above)
-            disk|xl-save-restore|block-detach|xl-restore)
+            disk|xl-save-restore|block-detach|xl-restore|xl-migrate-disk)
                 [ "$kind" = toolstack ] ||
                     err "$where: provides $p, which only a toolstack check can (minnow as dom0 has no backend)" ;;
             *)

@@ -192,15 +192,17 @@ fi
 # The checks run in more than one QEMU boot, each well inside its deadline
 # (a run that grows is split, never given a longer deadline), two boots at a
 # time: QEMU emulates its one vCPU on one host core, and the machine has two.
-# The shadow-paging group goes first because it begins by building that Xen
-# (scripts/build-xen.sh; once, 2-4 minutes) for live migration, which
-# Debian's Xen cannot do.  The last boot runs every check no group names, so
+# The shadow-paging groups go first because they begin by building that Xen
+# (scripts/build-xen.sh; once, 2-4 minutes, under a lock) for live
+# migration, which Debian's Xen cannot do (two boots: the migrate checks
+# together pass 300 s).  The last boot runs every check no group names, so
 # a new check is never left out.  A group's words go to
 # scripts/run-toolstack.sh as they are: options, then checks.  Each boot has
 # its own directory (--out), built from one shared copy of the dom0 initrd's
 # cached base.
 toolstack_groups=(
-    "--xen shadow migrate"
+    "--xen shadow migrate migrate_balloon"
+    "--xen shadow migrate_blkfront"
     "balloon save_restore"
     "blkfront blkfront_restore blkfront_detach restore_services"
 )

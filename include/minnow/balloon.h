@@ -88,6 +88,8 @@ struct balloon_stats {
     uint64_t lost_pages;        /* frames we hold but could not place (0!) */
     uint64_t lent_pages;        /* ballooned pfns lent out now (balloon_lend) */
     uint64_t lent_total, returned_total;
+    uint64_t repopulated;       /* given back after resumes: frames a restore
+                                   put behind ballooned-out pfns */
     enum balloon_block block;
     long last_rc;               /* Xen's last error, 0 if none */
 };
@@ -110,7 +112,12 @@ void balloon_fini(void);
  * May be called before balloon_init(). */
 void balloon_note_released(uint64_t pages);
 
-/* After a restore: mfns changed, pfns did not.  Re-reads the reservation. */
+/*
+ * After a restore: mfns changed, pfns did not.  Gives back the frames a
+ * restore populated behind ballooned-out pfns (a live migration's: they
+ * show in the p2m), says so on the console, then takes Xen's count.
+ * 0, or the failed query's -errno.
+ */
 int balloon_resync(void);
 
 /* ---- the target ------------------------------------------------------------ */

@@ -10,6 +10,9 @@
  *                           "minnow-wrote-<n>\n", then 'A' + n % 26
  *   sectors 8192 .. 8255    written by blkfront_across_save after the restore:
  *                           "minnow-after-<n>\n", then 'A' + n % 26
+ *   sectors 10240 .. 10439  written by blkfront_across_migrations, 100 per
+ *                           looper i: "mig<i>-r<round>-<n>\n", then
+ *                           'A' + i + n % 26 (dom0 checks the last round)
  *   sectors 12288 ..        scratch for the grant tests' short writes (not
  *                           checked by dom0)
  *
@@ -29,6 +32,8 @@
 #define WRITE_SECTORS   200u
 #define AFTER_BASE      8192u
 #define AFTER_SECTORS   64u
+#define MIGRATE_BASE    10240u
+#define MIGRATE_SECTORS 100u
 #define SCRATCH_BASE    12288u
 
 /* One sector of the pattern: "<tag>-<n>\n", then fill_base + n % 26. */

@@ -48,6 +48,10 @@
  *   TEST_NEEDS("xl-save-restore")
  *       minnow as a domU with a disk, which the toolstack saves and
  *       restores while the test runs (it prints when to).
+ *   TEST_NEEDS("xl-migrate-disk")
+ *       minnow as a domU with a disk, which the toolstack live-migrates
+ *       three times while the test runs (it prints when to); needs a Xen
+ *       with shadow paging (run-toolstack.sh --xen shadow).
  *   TEST_NEEDS("block-detach")
  *       minnow as a domU with a disk, which the toolstack detaches (xl
  *       block-detach) while the test runs (it prints when to).

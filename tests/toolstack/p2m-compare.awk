@@ -1,6 +1,6 @@
 # Compare minnow's own p2m dump with what the toolstack reads from it.
 #
-#   awk -f hex.awk -f p2m-compare.awk GUEST_P2M MFNDUMP
+#   awk [-v xen_mib=N] -f hex.awk -f p2m-compare.awk GUEST_P2M MFNDUMP
 #
 # GUEST_P2M: the P2M lines of minnow's console (mm/p2m_check.c p2m_dump(),
 # printed when p2m_dump is on its command line):
@@ -21,7 +21,10 @@
 #   - every frame the tools see as valid is a ram entry of minnow;
 #   - identity and foreign pfns are invalid (type 0xf) in the tools' view;
 #   - minnow's END count matches its lines (the dump is complete) and every
-#     pfn it lists is below the tools' P2M size.
+#     pfn it lists is below the tools' P2M size;
+#   - with xen_mib (`xl list`'s Mem: the domain's pages as Xen counts them,
+#     in whole MiB): minnow's ram pfns come to the same MiB -- a frame the
+#     domain holds behind no pfn shows here and nowhere else.
 # Prints "OK ..." and exits 0, or prints up to 8 "MISMATCH ..." lines, a
 # summary, and exits 1.
 
@@ -128,6 +131,9 @@ END {
             mismatch(sprintf("pfn 0x%x (minnow ram mfn 0x%s) is beyond what the tools read (size %d)", p, gram[p], tsize))
     if (nram == 0)
         mismatch("minnow's dump has no ram entries")
+    if (xen_mib != "" && int(nram / 256) != xen_mib + 0)
+        mismatch(sprintf("Xen counts %d MiB, minnow's %d ram pfns are %d MiB", \
+                         xen_mib, nram, int(nram / 256)))
     summary = sprintf("%d ram, %d identity, %d foreign pfns; tools: size %d, %d valid", \
                       nram, nidpfn, nforeign, tsize, ntvalid)
     if (nbad) {

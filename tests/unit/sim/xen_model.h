@@ -132,6 +132,18 @@ uint64_t sim_pool_count(void);
 int sim_pool_take(xen_pfn_t *pfn);
 void sim_pool_give(xen_pfn_t pfn);
 
+/*
+ * What libxenguest's restore does for a pfn whose page a migration stream
+ * carries: a new frame of the domain, m2p = pfn (populate_physmap), and,
+ * at the end of the stream, that mfn written into the guest's p2m array
+ * through its own mapping (update_guest_p2m).  Returns the mfn.
+ */
+xen_pfn_t sim_restore_populate(xen_pfn_t pfn);
+void sim_tools_write_p2m(xen_pfn_t pfn, xen_pfn_t mfn);
+/* A frame of nobody whose m2p entry still says pfn (as a frame another
+ * domain freed may keep).  Returns the mfn. */
+xen_pfn_t sim_stale_m2p_frame(xen_pfn_t pfn);
+
 /* pfn -> mfn by Xen's boot list (start_info mfn_list), as before the p2m. */
 xen_pfn_t sim_boot_pfn_to_mfn(xen_pfn_t pfn);
 

@@ -268,6 +268,41 @@ void sim_fini(void)
     memset(&sim, 0, sizeof(sim));
 }
 
+xen_pfn_t sim_restore_populate(xen_pfn_t pfn)
+{
+    xen_pfn_t m = take_free_mfn();
+
+    if (m == INVALID_MFN) {
+        sim_violation("restore: no free machine frame for pfn %#lx", (unsigned long)pfn);
+        return m;
+    }
+    sim.frames[m].owner = SIM_DOMID;
+    sim.dom_pages++;
+    sim.m2p[m] = pfn;
+    return m;
+}
+
+void sim_tools_write_p2m(xen_pfn_t pfn, xen_pfn_t mfn)
+{
+    uint64_t pte;
+    xen_pfn_t leaf = sim_translate(sim.shared.arch.p2m_vaddr + pfn * 8, &pte);
+
+    if (leaf == INVALID_MFN) {
+        sim_violation("tools: the p2m entry of pfn %#lx is not mapped", (unsigned long)pfn);
+        return;
+    }
+    *sim_machine_word(leaf, pfn % 512) = mfn;
+}
+
+xen_pfn_t sim_stale_m2p_frame(xen_pfn_t pfn)
+{
+    xen_pfn_t m = take_free_mfn();
+
+    if (m != INVALID_MFN)
+        sim.m2p[m] = pfn;
+    return m;
+}
+
 /* XENMEM_{increase,decrease}_reservation and populate_physmap, order 0. */
 static long reservation(unsigned int cmd, struct xen_memory_reservation *r, long max_done)
 {
