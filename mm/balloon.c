@@ -475,6 +475,67 @@ long balloon_up(uint64_t nr)
     }
 }
 
+/* ---- lending -------------------------------------------------------------- */
+
+int balloon_lend(xen_pfn_t *out, unsigned int n)
+{
+    if (!bl.ready)
+        return -EINVAL;
+    if (ballooned.members < n) {
+        uint64_t want = n - ballooned.members;
+        long got = balloon_down(want);
+
+        if (got < 0 || (uint64_t)got < want) {
+            printk("balloon: cannot lend %u pfns: %lu in the balloon, giving %lu more "
+                   "to Xen did %ld (%s)\n", n, (unsigned long)ballooned.members,
+                   (unsigned long)want, got, balloon_block_name(bl.st.block));
+            return got < 0 ? (int)got : -ENOMEM;
+        }
+    }
+    /* The chunks keep their bitmap pages: taking back then needs no frame. */
+    for (unsigned int done = 0; done < n;) {
+        unsigned int k = pfn_set_collect(&ballooned, 0, &out[done], n - done);
+
+        if (k == 0) {           /* cannot happen: members >= n was checked */
+            printk("balloon: the balloon lost count while lending\n");
+            balloon_take_back(out, done);
+            return -EFAULT;
+        }
+        for (unsigned int i = done; i < done + k; i++)
+            pfn_set_remove(&ballooned, out[i]);
+        done += k;
+        bl.st.lent_pages += k;
+        bl.st.lent_total += k;
+    }
+    return 0;
+}
+
+int balloon_take_back(const xen_pfn_t *pfns, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        xen_pfn_t pfn = pfns[i], page;
+
+        if (bl.st.lent_pages == 0 || pfn >= bl.st.top_pfn ||
+            pfn_set_contains(&ballooned, pfn) || p2m_get(pfn) != INVALID_P2M_ENTRY) {
+            printk("balloon: pfn %#lx cannot come back: not a lent pfn (p2m %#lx)\n",
+                   (unsigned long)pfn, (unsigned long)p2m_get(pfn));
+            return -EINVAL;
+        }
+        if (!pfn_set_has_page(&ballooned, pfn)) {
+            if (frame_alloc(&page)) {
+                printk("balloon: no frame for the bitmap of pfn %#lx: %u pfns stay "
+                       "lent\n", (unsigned long)pfn, n - i);
+                return -ENOMEM;
+            }
+            pfn_set_give_page(&ballooned, pfn, page);
+        }
+        pfn_set_add(&ballooned, pfn);
+        bl.st.lent_pages--;
+        bl.st.returned_total++;
+    }
+    return 0;
+}
+
 /* ---- target -------------------------------------------------------------- */
 
 uint64_t balloon_max_pages(void)

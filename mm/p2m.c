@@ -326,7 +326,7 @@ xen_pfn_t p2m_find_missing(xen_pfn_t pfn, xen_pfn_t end, xen_pfn_t *run_end)
 /* A frame stored at or above max_pfn makes the p2m longer. */
 static void grow(xen_pfn_t pfn, xen_pfn_t mfn)
 {
-    if (pfn < p2m.max_pfn || mfn == INVALID_P2M_ENTRY || (mfn & IDENTITY_FRAME_BIT))
+    if (pfn < p2m.max_pfn || mfn == INVALID_P2M_ENTRY || (mfn & P2M_FRAME_BITS))
         return;
     p2m_gen_begin();
     p2m.max_pfn = pfn + 1;
@@ -384,6 +384,45 @@ int p2m_set(xen_pfn_t pfn, xen_pfn_t mfn)
         printk("p2m: pfn %#lx still shared after privatising\n", (unsigned long)pfn);
         return -EFAULT;
     }
+    return 0;
+}
+
+int p2m_set_foreign(xen_pfn_t pfn, xen_pfn_t mfn)
+{
+    int rc;
+
+    if (mfn == INVALID_P2M_ENTRY || (mfn & P2M_FRAME_BITS) || mfn >= P2M_MAX_ARCH_PFN) {
+        printk("p2m: %#lx is no foreign mfn\n", (unsigned long)mfn);
+        return -EINVAL;
+    }
+    if (p2m_kind_of(pfn) != P2M_MISSING) {
+        printk("p2m: pfn %#lx is %s, not missing: no foreign frame there\n",
+               (unsigned long)pfn, p2m_kind_name(p2m_kind_of(pfn)));
+        return -EEXIST;
+    }
+    /* Override first: a reader that finds the entry finds the override too. */
+    rc = m2p_override_add(mfn, pfn);
+    if (rc)
+        return rc;
+    rc = p2m_set(pfn, FOREIGN_FRAME(mfn));
+    if (rc)
+        m2p_override_remove(mfn, pfn);
+    return rc;
+}
+
+int p2m_clear_foreign(xen_pfn_t pfn)
+{
+    xen_pfn_t e = p2m_get(pfn);
+
+    if (e == INVALID_P2M_ENTRY || (e & P2M_FRAME_BITS) != FOREIGN_FRAME_BIT) {
+        printk("p2m: pfn %#lx holds no foreign frame (%#lx)\n", (unsigned long)pfn,
+               (unsigned long)e);
+        return -EINVAL;
+    }
+    /* A foreign entry sits in a private leaf: storing ~0 never allocates. */
+    if (!p2m_try_set(pfn, INVALID_P2M_ENTRY))
+        return -EFAULT;
+    m2p_override_remove(e & ~P2M_FRAME_BITS, pfn);
     return 0;
 }
 

@@ -144,6 +144,20 @@ static int check_range(const char *who, uint64_t va, uint64_t nr)
     return 0;
 }
 
+/* A granted PTE is Xen's to take down (pt.h): one refusal message for all. */
+static int refuse_granted(const char *what, uint64_t va, unsigned int level, uint64_t old)
+{
+    stats.refusals++;
+    printk("pt: refused to %s at va %#lx level %u: it holds a grant mapping (%#lx); "
+           "unmap the grant first\n", what, (unsigned long)va, level, (unsigned long)old);
+    return -EBUSY;
+}
+
+static bool is_granted(uint64_t e)
+{
+    return (e & (PTE_PRESENT | PTE_GRANTED)) == (PTE_PRESENT | PTE_GRANTED);
+}
+
 /* The pfn of the table an entry links to, checked to be minnow's. */
 static int entry_table_pfn(uint64_t va, unsigned int level, uint64_t e,
                            xen_pfn_t *pfn)
@@ -264,6 +278,8 @@ int pt_set_page_ro(xen_pfn_t pfn, bool ro)
         printk("pt: pfn %#lx is not in the direct map\n", (unsigned long)pfn);
         return -ENOENT;
     }
+    if (is_granted(pte))
+        return refuse_granted(ro ? "make read-only" : "make writable", va, 1, pte);
     want = ro ? (pte & ~PTE_RW) : (pte | PTE_RW);
     if (want == pte)
         return 0;
@@ -312,6 +328,36 @@ static int refuse(const char *what, const char *bit, uint64_t va,
     return err;
 }
 
+/*
+ * Does the table at pfn, whose entries are level `level`, lead to a
+ * granted PTE?  Runs of equal entries (the p2m's shared tables) are looked
+ * into once.
+ */
+static bool table_holds_grant(xen_pfn_t pfn, unsigned int level)
+{
+    const uint64_t *t = xen_mm_page(pfn);
+    uint64_t prev = 0;
+
+    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+        uint64_t e = t[i];
+        xen_pfn_t child;
+
+        if (!(e & PTE_PRESENT) || e == prev)
+            continue;
+        prev = e;
+        if (level == 1) {
+            if (is_granted(e))
+                return true;
+            continue;
+        }
+        child = mfn_to_pfn(pte_mfn(e));
+        if (child != NO_FRAME && mfn_of(child) == pte_mfn(e) &&
+            table_holds_grant(child, level - 1))
+            return true;
+    }
+    return false;
+}
+
 int pt_set_entry(uint64_t va, unsigned int level, uint64_t entry,
                  unsigned int opts)
 {
@@ -344,6 +390,14 @@ int pt_set_entry(uint64_t va, unsigned int level, uint64_t entry,
     old = ((const uint64_t *)xen_mm_page(table))[idx];
     if (level == 1 ? same_mapping(old, entry) : old == entry)
         return 0;
+    if (level == 1 && is_granted(old))
+        return refuse_granted("change an entry", va, level, old);
+    if (level > 1 && (old & PTE_PRESENT) && (entry & PTE_GRANTED) == 0) {
+        xen_pfn_t child = mfn_to_pfn(pte_mfn(old));
+        if (child != NO_FRAME && mfn_of(child) == pte_mfn(old) &&
+            table_holds_grant(child, level - 1))
+            return refuse_granted("replace a table", va, level, old);
+    }
     if (old & PTE_PRESENT) {
         if (level == 1 && !(opts & PT_ALLOW_CHANGE_LIVE))
             return refuse("change a live mapping", "PT_ALLOW_CHANGE_LIVE",
@@ -414,7 +468,11 @@ static int map_check(uint64_t va, xen_pfn_t mfn, const xen_pfn_t *mfns,
             uint64_t new = pte_make(nth_mfn(mfn, mfns, i + j), flags);
 
             if (!(old & PTE_PRESENT) || same_mapping(old, new) ||
-                (opts & (PT_SKIP_PRESENT | PT_ALLOW_CHANGE_LIVE)))
+                (opts & PT_SKIP_PRESENT))
+                continue;
+            if (is_granted(old))
+                return refuse_granted("map over an entry", cur, 1, old);
+            if (opts & PT_ALLOW_CHANGE_LIVE)
                 continue;
             return refuse("change a live mapping", "PT_ALLOW_CHANGE_LIVE",
                           cur, 1, old, new, -EEXIST);
@@ -460,7 +518,7 @@ static int map_common(const char *who, uint64_t va, xen_pfn_t mfn,
 
     if (rc || nr == 0)
         return rc;
-    if (!(flags & PTE_PRESENT) || (flags & (PTE_ADDR_MASK | PTE_PSE))) {
+    if (!(flags & PTE_PRESENT) || (flags & (PTE_ADDR_MASK | PTE_PSE | PTE_GRANTED))) {
         printk("pt: %s: bad flags %#lx\n", who, (unsigned long)flags);
         return -EINVAL;
     }
@@ -519,6 +577,32 @@ static int remove_l1_table(uint64_t va, xen_pfn_t l1)
     return pt_table_free(l1);
 }
 
+/* Pass 1 of an unmap: refuse a range holding a grant before clearing anything. */
+static int unmap_check(uint64_t va, uint64_t nr)
+{
+    for (uint64_t i = 0; i < nr;) {
+        uint64_t at = va + (i << PAGE_SHIFT);
+        uint64_t n = pages_to_chunk_end(at, nr - i);
+        xen_pfn_t table;
+        int rc = walk(at, 1, false, &table);
+
+        if (rc == -ENOENT) {
+            i += n;
+            continue;
+        }
+        if (rc)
+            return rc;
+        const uint64_t *l1 = xen_mm_page(table);
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t cur = at + (j << PAGE_SHIFT);
+            if (is_granted(l1[pt_index(cur, 1)]))
+                return refuse_granted("unmap", cur, 1, l1[pt_index(cur, 1)]);
+        }
+        i += n;
+    }
+    return 0;
+}
+
 int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
 {
     int rc = check_range("pt_unmap_range", va, nr);
@@ -530,6 +614,9 @@ int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
         printk("pt: pt_unmap_range: options %#x make no sense\n", opts);
         return -EINVAL;
     }
+    rc = unmap_check(va, nr);     /* a table removed whole lies inside it */
+    if (rc)
+        return rc;
     for (uint64_t i = 0; i < nr;) {
         uint64_t at = va + (i << PAGE_SHIFT);
         uint64_t n = pages_to_chunk_end(at, nr - i);
@@ -570,4 +657,32 @@ int pt_unmap_range(uint64_t va, uint64_t nr, unsigned int opts)
                (unsigned long)va, (unsigned long)nr, rc);
     int frc = flush_tlb();
     return rc ? rc : frc;
+}
+
+int pt_grant_prepare(uint64_t va)
+{
+    xen_pfn_t table;
+    uint64_t old;
+    int rc = check_range("pt_grant_prepare", va, 1);
+
+    if (rc)
+        return rc;
+    rc = walk(va, 1, true, &table);
+    if (rc)
+        return rc;
+    old = ((const uint64_t *)xen_mm_page(table))[pt_index(va, 1)];
+    if (old & PTE_PRESENT) {
+        stats.refusals++;
+        printk("pt: no grant at va %#lx: a page is mapped there (%#lx)\n",
+               (unsigned long)va, (unsigned long)old);
+        return -EEXIST;
+    }
+    return 0;
+}
+
+bool pt_is_granted(uint64_t va)
+{
+    uint64_t pte;
+
+    return pt_lookup(va, &pte) == 0 && is_granted(pte);
 }

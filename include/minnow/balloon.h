@@ -86,6 +86,8 @@ struct balloon_stats {
     uint64_t refusals;          /* ... or none, or an error */
     uint64_t given_back;        /* populated frames returned unplaced */
     uint64_t lost_pages;        /* frames we hold but could not place (0!) */
+    uint64_t lent_pages;        /* ballooned pfns lent out now (balloon_lend) */
+    uint64_t lent_total, returned_total;
     enum balloon_block block;
     long last_rc;               /* Xen's last error, 0 if none */
 };
@@ -136,6 +138,28 @@ long balloon_step(uint64_t max_pages);
 /* Direct moves (tests, bench): give / take up to nr pages. */
 long balloon_down(uint64_t nr);
 long balloon_up(uint64_t nr);
+
+/* ---- lending ballooned pfns ---------------------------------------------------- */
+
+/*
+ * The grant-mapping pool (drivers/xen/gntmap.c; like Linux's
+ * alloc_xenballooned_pages): pfns with no RAM behind them, where another
+ * domain's frames can be mapped without losing a page of ours.
+ *
+ * balloon_lend() takes n pfns out of the balloon (lowest first) into
+ * out[]; when it holds fewer, it first gives that many more frames back to
+ * Xen (balloon_down(), the target stays: the worker may take RAM again
+ * with fresh pfns).  All or nothing: 0, or -ENOMEM / -EBUSY / -EINVAL
+ * with nothing lent.  A lent pfn has p2m ~0 and no mapping, and must be
+ * so again when given back; balloon_up() never refills it meanwhile.
+ *
+ * balloon_take_back() puts them back in the balloon: 0; -EINVAL for a pfn
+ * that is not lent-shaped (in the balloon already, p2m not ~0: a bug,
+ * printed, nothing taken from there on); -ENOMEM when a chunk of the set
+ * needs a bitmap page and no frame is free (the rest stay lent, counted).
+ */
+int balloon_lend(xen_pfn_t *out, unsigned int n);
+int balloon_take_back(const xen_pfn_t *pfns, unsigned int n);
 
 /* ---- looking ---------------------------------------------------------------- */
 

@@ -162,11 +162,42 @@ int p2m_set_identity_range(xen_pfn_t start, xen_pfn_t end);
 /* The count published as shared_info max_pfn. */
 xen_pfn_t p2m_max_pfn(void);
 
+/*
+ * Another domain's frame mfn is mapped at pfn (drivers/xen/gntmap.c):
+ * p2m[pfn] = FOREIGN_FRAME(mfn), and the m2p override answers pfn for
+ * mfn.  pfn must be missing (a ballooned-out pfn: p2m ~0).  0, or -EEXIST
+ * (pfn is not missing), -ENOMEM / -ENOSPC (no room in the p2m or the
+ * override); on failure nothing changed.  The published entry carries
+ * FOREIGN_FRAME_BIT, which the toolstack reads as "no frame of this
+ * domain"; max_pfn does not grow for it.
+ */
+int p2m_set_foreign(xen_pfn_t pfn, xen_pfn_t mfn);
+/* Undo it: p2m[pfn] = ~0 again, override dropped.  0, or -EINVAL when
+ * pfn holds no foreign frame (nothing changed). */
+int p2m_clear_foreign(xen_pfn_t pfn);
+
 /* ---- m2p (mm/m2p.c; Xen's raw table is mfn_to_pfn(), xen_mm.h) --------------- */
 
-/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn, or mfn is a pfn made
- * 1:1 inside the table, as the E820 plan does), else NO_FRAME. */
+/* The pfn only if it is ours (p2m[m2p[mfn]] == mfn; or another domain's
+ * frame mapped here, found in the m2p override; or mfn is a pfn made 1:1
+ * inside the table, as the E820 plan does), else NO_FRAME.  An own frame
+ * granted to ourselves and mapped (a self-grant) answers its owner pfn. */
 xen_pfn_t mfn_to_local_pfn(xen_pfn_t mfn);
+
+/* The m2p override (mm/m2p.c draws it): where a foreign mfn is mapped.
+ * p2m_set_foreign() and p2m_clear_foreign() keep it; these are for them
+ * and for tests.  add: 0, -ENOMEM, -ENOSPC; remove: 0 or -ENOENT. */
+int m2p_override_add(xen_pfn_t mfn, xen_pfn_t pfn);
+int m2p_override_remove(xen_pfn_t mfn, xen_pfn_t pfn);
+/* A pfn mfn is mapped at (any, if several), or NO_FRAME. */
+xen_pfn_t m2p_override_lookup(xen_pfn_t mfn);
+struct m2p_override_stats {
+    uint64_t entries;           /* (mfn, pfn) pairs */
+    uint64_t pages;             /* frames holding the table (0 when empty) */
+};
+void m2p_override_get_stats(struct m2p_override_stats *out);
+/* Forget everything, pages included (host tests boot many domains). */
+void m2p_override_reset(void);
 /* What a toolstack sees when it maps mfn: the page, if the frame is ours
  * and present in the direct map; else NULL. */
 const void *mfn_to_local_page(xen_pfn_t mfn);

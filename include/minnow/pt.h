@@ -159,6 +159,29 @@ int pt_table_free(xen_pfn_t pfn);
 /* Make the direct-map mapping of a page read-only or writable again. */
 int pt_set_page_ro(xen_pfn_t pfn, bool ro);
 
+/*
+ * Grant mappings.  Xen writes a granted PTE itself (GNTTABOP_map_grant_ref
+ * with GNTMAP_host_map at a linear address: drivers/xen/gntmap.c), and
+ * minnow asks it to set PTE_GRANTED, a software bit, in that PTE
+ * (GNTMAP_guest_avail0 lands in bit 9).  Only GNTTABOP_unmap_grant_ref
+ * may take such an entry down: a plain update would drop the mapping
+ * without telling the grant's accounting, which Xen may punish by killing
+ * the domain.  So every routine above refuses to overwrite or clear a
+ * granted entry, changing nothing (-EBUSY, printed, counted in refusals):
+ * pt_map_*() over one (even with PT_ALLOW_CHANGE_LIVE), pt_unmap_range()
+ * on a range holding one, pt_set_entry() on one or on a table above one,
+ * pt_set_page_ro() of one.  minnow's own mappings never carry the bit
+ * (pt_map_*() refuse flags with it).
+ */
+#define PTE_GRANTED     (1UL << 9)
+
+/* Before Xen maps a grant at va: va's level-1 table exists (made if it
+ * was missing) and the entry is empty.  0, -EEXIST (a page is mapped
+ * there), or another -errno. */
+int pt_grant_prepare(uint64_t va);
+/* Is va's level-1 entry present and granted? */
+bool pt_is_granted(uint64_t va);
+
 /* Push queued mmu_updates to Xen (the routines above do it themselves). */
 int pt_flush(void);
 
