@@ -20,6 +20,7 @@
 #include <minnow/events.h>
 #include <minnow/frame.h>
 #include <minnow/gnttab.h>
+#include <minnow/gntmap.h>
 #include <minnow/sched.h>
 #include <minnow/vchan.h>
 #include <minnow/xenstore.h>
@@ -55,6 +56,9 @@ struct vchan {
     unsigned int nr_pages;
     xen_pfn_t page_pfn[2 * RING_PAGES_MAX];
     grant_ref_t page_ref[2 * RING_PAGES_MAX];
+    /* Client: the server's pages it mapped (shared page first, then rings). */
+    unsigned int nr_maps;
+    struct gntmap_page *maps;
     evtchn_port_t port;
     struct waitq wq;
     struct vchan_ring rd, wr;
@@ -553,6 +557,124 @@ fail:
     return rc;
 }
 
+/* ------------------------------------------------------------ client */
+
+static int read_node(const char *path, const char *node, uint64_t *value)
+{
+    char full[96];
+
+    snprintf(full, sizeof(full), "%s/%s", path, node);
+    int rc = xs_read_u64(XS_NO_TX, full, value);
+    if (rc)
+        printk("vchan: cannot read %s: rc=%d\n", full, rc);
+    else if (*value == 0 || *value > UINT32_MAX) {
+        printk("vchan: %s is %lu: not a %s\n", full, (unsigned long)*value, node);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+/* The server's orders, checked as libxenvchan checks them. */
+static int check_orders(struct vchan *v, unsigned int left, unsigned int right)
+{
+    if (left < VCHAN_MIN_ORDER || left > VCHAN_MAX_ORDER ||
+        right < VCHAN_MIN_ORDER || right > VCHAN_MAX_ORDER ||
+        (left == right && left < PAGE_SHIFT)) {
+        printk("vchan: %s: the server's ring orders %u/%u are impossible\n", v->path, left,
+               right);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static unsigned int ring_pages(unsigned int order)
+{
+    return order < PAGE_SHIFT ? 0 : 1u << (order - PAGE_SHIFT);
+}
+
+/* The client's view of one ring: in the shared page, or mapped pages from maps[first]. */
+static void client_ring(struct vchan *v, struct vchan_ring *r, unsigned int order,
+                        volatile struct ring_shared *idx, unsigned int first)
+{
+    r->idx = idx;
+    r->order = order;
+    if (order < PAGE_SHIFT) {
+        r->chunk_shift = order;
+        r->chunk[0] = (uint8_t *)v->shared + (order == SMALL_ORDER ? 1024 : 2048);
+        return;
+    }
+    r->chunk_shift = PAGE_SHIFT;
+    for (unsigned int i = 0; i < ring_pages(order); i++)
+        r->chunk[i] = v->maps[first + i].addr;
+}
+
+static int map_pages(struct vchan *v, unsigned int first, unsigned int n)
+{
+    int mapped = gntmap_map(&v->maps[first], n);
+
+    v->nr_maps = first + n;         /* gntmap_unmap skips those not held */
+    if (mapped == (int)n)
+        return 0;
+    printk("vchan: %s: mapped %d of the server's %u pages\n", v->path, mapped, n);
+    return mapped < 0 ? mapped : -EIO;
+}
+
+int vchan_client_open(domid_t server, const char *path, struct vchan **out)
+{
+    uint64_t ring_ref, remote_port;
+    int rc;
+
+    if (strlen(path) + sizeof("/event-channel") > sizeof(((struct vchan *)0)->path)) {
+        printk("vchan: path '%s' is too long\n", path);
+        return -EINVAL;
+    }
+    /* 1. Where the server put things. */
+    if ((rc = read_node(path, "ring-ref", &ring_ref)) ||
+        (rc = read_node(path, "event-channel", &remote_port)))
+        return rc;
+    struct vchan *v = vchan_alloc(false, server, path);
+    if (!v)
+        return -ENOMEM;
+    v->maps = calloc(1 + 2 * RING_PAGES_MAX, sizeof(*v->maps));
+    if (!v->maps) {
+        free(v);
+        return -ENOMEM;
+    }
+    /* 2. The channel, then the shared page (libxenvchan's order). */
+    rc = evtchn_bind_interdomain(server, remote_port, vchan_event, v, &v->port);
+    if (rc)
+        goto fail;
+    evtchn_unmask(v->port);
+    v->maps[0] = (struct gntmap_page){ .domid = server, .ref = ring_ref };
+    if ((rc = map_pages(v, 0, 1)))
+        goto fail;
+    v->shared = v->maps[0].addr;
+    /* 3. The rings: left is ours to write, right ours to read (read-only). */
+    unsigned int left = v->shared->left_order, right = v->shared->right_order;
+    if ((rc = check_orders(v, left, right)))
+        goto fail;
+    unsigned int nl = ring_pages(left), nr = ring_pages(right);
+    for (unsigned int i = 0; i < nl + nr; i++)
+        v->maps[1 + i] = (struct gntmap_page){ .domid = server, .ref = v->shared->grants[i],
+                                               .readonly = i >= nl };
+    if (nl + nr && (rc = map_pages(v, 1, nl + nr)))
+        goto fail;
+    client_ring(v, &v->wr, left, &v->shared->left, 1);
+    client_ring(v, &v->rd, right, &v->shared->right, 1 + nl);
+    /* 4. Say we are here, ask to hear of the server's writes, wake it. */
+    v->shared->cli_live = 1;
+    v->shared->srv_notify = VCHAN_NOTIFY_WRITE;
+    smp_mb();
+    evtchn_notify(v->port);
+    v->peer_seen = true;
+    add_open(v);
+    *out = v;
+    return 0;
+fail:
+    vchan_close(v);
+    return rc;
+}
+
 /* ------------------------------------------------------------ close */
 
 /* Take a grant back, waiting for the peer to unmap; false if it never does. */
@@ -604,6 +726,14 @@ int vchan_close(struct vchan *v)
         evtchn_notify(v->port);                 /* the peer re-reads our live byte */
         evtchn_close(v->port);
     }
+    if (!v->server && v->nr_maps) {
+        int left = gntmap_unmap(v->maps, v->nr_maps);
+        if (left) {
+            printk("vchan: %s: %d of the server's pages stay mapped\n", v->path, left);
+            rc = -EBUSY;
+        }
+    }
+    free(v->maps);
     if (v->server) {
         for (unsigned int i = 0; i < v->nr_pages; i++)
             if (release_page(v, v->page_pfn[i], v->page_ref[i]))

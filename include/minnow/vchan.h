@@ -61,6 +61,13 @@ enum vchan_state {
  */
 int vchan_server_open(domid_t client, const char *path, size_t read_min, size_t write_min,
                       struct vchan **out);
+/*
+ * Connect to server's vchan at path (absolute, or under this domain's
+ * home): bind its port, map its shared page and ring pages (the client's
+ * ring read-only), set cli_live and wake it.  Mappings use borrowed pfns
+ * (include/minnow/gntmap.h), so they cost no RAM.
+ */
+int vchan_client_open(domid_t server, const char *path, struct vchan **out);
 /* Wait until a client is there; -ETIMEDOUT after timeout_ns (0: for ever). */
 int vchan_wait_connected(struct vchan *v, stime_t timeout_ns);
 
@@ -90,8 +97,9 @@ size_t vchan_buffer_space(struct vchan *v);
 int vchan_wait(struct vchan *v, stime_t timeout_ns);
 
 /*
- * Tell the peer we are going (live byte 0, one event), take every grant
- * back, close the port, remove the xenstore nodes (server), free the pages.
+ * Tell the peer we are going (live byte 0, one event), close the port;
+ * a server removes its xenstore nodes, takes every grant back and frees the
+ * pages, a client unmaps the server's pages.
  * A page the peer still maps after 5 s is not freed: it is reported and
  * counted in vchan_leaked_pages(), and -EBUSY returned.
  */
