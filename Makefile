@@ -22,7 +22,7 @@ HOSTCC   := gcc
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-all: $(BUILD)/minnow $(BUILD)/minnow-test $(BUILD)/minnow-conformance
+all: $(BUILD)/minnow $(BUILD)/minnow-test $(BUILD)/minnow-conformance examples
 
 include mk/newlib.mk
 
@@ -108,6 +108,13 @@ app: $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
 	@test -n "$(APP_OBJS)" || { echo "make app: set APP_OBJS to your objects" >&2; exit 2; }
 	@echo "  LD      $(APP)"
 	$(Q)$(call link_image,$(APP),$(APP_OBJS))
+
+# The example stub domains (examples/), each linked by `make app` as any
+# stub domain is: build/vchan-echo (README: "Write your own stub domain").
+VCHAN_ECHO_OBJS := $(patsubst %.c,$(BUILD)/guest/%.o,$(wildcard examples/vchan-echo/*.c))
+$(BUILD)/vchan-echo: $(VCHAN_ECHO_OBJS) $(BUILD)/libminnow.a linker.ld $(NEWLIB_STAMP)
+	$(Q)$(MAKE) --no-print-directory app APP_OBJS="$(VCHAN_ECHO_OBJS)" APP=$@
+examples: $(BUILD)/vchan-echo
 
 # ---------------------------------------------------------------- host tests
 # Everything in mm/ must compile on the host: Xen is reached only through the
@@ -204,10 +211,11 @@ lab: deps all
 
 clean:
 	rm -rf $(BUILD)/guest $(BUILD)/host $(BUILD)/minnow $(BUILD)/minnow-test $(BUILD)/minnow-conformance \
+	       $(BUILD)/vchan-echo \
 	       $(BUILD)/libminnow.a
 
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all app deps run run-domu test xen bench fuzz clean distclean host-tests pictures lab
+.PHONY: all app examples deps run run-domu test xen bench fuzz clean distclean host-tests pictures lab
 -include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)

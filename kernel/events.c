@@ -171,6 +171,46 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
     return bind_new_channel(op.port, handler, data, port);
 }
 
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+                            evtchn_handler_t handler, void *data, evtchn_port_t *port)
+{
+    struct evtchn_bind_interdomain op = { .remote_dom = remote, .remote_port = remote_port };
+    long rc = hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &op);
+
+    if (rc) {
+        printk("evtchn: EVTCHNOP_bind_interdomain(dom %u port %u) failed: rc=%ld\n",
+               remote, remote_port, rc);
+        return rc;
+    }
+    return bind_new_channel(op.local_port, handler, data, port);
+}
+
+int evtchn_status(evtchn_port_t port, struct evtchn_status *status)
+{
+    *status = (struct evtchn_status){ .dom = DOMID_SELF, .port = port };
+    long rc = hypercall_event_channel_op(EVTCHNOP_status, status);
+
+    if (rc)
+        printk("evtchn: EVTCHNOP_status(%u) failed: rc=%ld\n", port, rc);
+    return rc;
+}
+
+bool evtchn_peer_connected(evtchn_port_t port)
+{
+    struct evtchn_status st;
+
+    return evtchn_status(port, &st) == 0 && st.status == EVTCHNSTAT_interdomain;
+}
+
+unsigned int evtchn_bound_count(void)
+{
+    unsigned int n = 0;
+
+    for (evtchn_port_t port = 0; port < NR_PORTS; port++)
+        n += bindings[port].handler != NULL;
+    return n;
+}
+
 int evtchn_close(evtchn_port_t port)
 {
     evtchn_unbind(port);

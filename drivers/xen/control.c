@@ -19,11 +19,27 @@
 
 static const char *const shutdown_key = "control/shutdown";
 
+static void (*shutdown_hooks[4])(const char *what);
+
+int control_on_shutdown(void (*fn)(const char *what))
+{
+    for (unsigned int i = 0; i < sizeof(shutdown_hooks) / sizeof(shutdown_hooks[0]); i++) {
+        if (!shutdown_hooks[i]) {
+            shutdown_hooks[i] = fn;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
 static void shutdown_domain(unsigned int reason, const char *what)
 {
     struct sched_shutdown sd = { .reason = reason };
 
     printk("minnow: %s requested by the toolstack\n", what);
+    for (unsigned int i = 0; i < sizeof(shutdown_hooks) / sizeof(shutdown_hooks[0]); i++)
+        if (shutdown_hooks[i])
+            shutdown_hooks[i](what);
     long rc = hypercall_sched_op(SCHEDOP_shutdown, &sd);
     printk("control: SCHEDOP_shutdown(%s) failed: rc=%ld\n", what, rc);
 }

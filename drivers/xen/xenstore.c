@@ -296,6 +296,18 @@ int xs_write(xs_tx_t tx, const char *path, const char *value)
     return xs_talk(XS_WRITE, tx, iov, 2, NULL, NULL);
 }
 
+int xs_set_perms(xs_tx_t tx, const char *path, const char *const perms[], unsigned int n)
+{
+    struct xs_iov iov[1 + 8];
+
+    if (n == 0 || n > 8)
+        return -EINVAL;
+    iov[0] = (struct xs_iov){ path, strlen(path) + 1 };
+    for (unsigned int i = 0; i < n; i++)
+        iov[1 + i] = (struct xs_iov){ perms[i], strlen(perms[i]) + 1 };
+    return xs_talk(XS_SET_PERMS, tx, iov, 1 + n, NULL, NULL);
+}
+
 int xs_mkdir(xs_tx_t tx, const char *path)
 {
     return xs_talk_path(XS_MKDIR, tx, path, NULL, NULL);

@@ -10,6 +10,12 @@
 int control_init(void);
 
 /*
+ * Run fn just before the domain powers off or reboots at the toolstack's
+ * request (in the xenstore watch thread), e.g. to tell a peer domain the
+ * service is going.  Up to 4 hooks; -ENOSPC beyond.
+ */
+int control_on_shutdown(void (*fn)(const char *what));
+/*
  * For an application with nothing left to do: block until the toolstack
  * ends the domain.  As dom0 there is no toolstack to wait for, so it
  * returns EXIT_SUCCESS_STATUS at once.

@@ -36,8 +36,30 @@ int evtchn_bind_virq(unsigned int virq, evtchn_handler_t handler, void *data,
 /* EVTCHNOP_alloc_unbound towards a remote domain (loopback tests use DOMID_SELF). */
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data,
                          evtchn_port_t *port);
+/*
+ * EVTCHNOP_bind_interdomain: connect to <remote, remote_port>, a port the
+ * remote domain allocated unbound for us (DOMID_SELF: a loopback).  Bound
+ * like the others: 0 and *port, or Xen's rc, nothing left on failure.
+ */
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+                            evtchn_handler_t handler, void *data, evtchn_port_t *port);
 /* Unbind and EVTCHNOP_close a port bound since the last restore (else: a handle). */
 int evtchn_close(evtchn_port_t port);
+/*
+ * EVTCHNOP_status of one of our ports: 0 and Xen's answer, or Xen's rc.
+ * How a peer's end shows here:
+ *
+ *   ours alloc_unbound  --peer binds-->  interdomain  --peer closes/dies-->  unbound
+ *   ours bind_interdomain: interdomain   --peer closes/dies-->  unbound
+ *
+ * (Xen turns our end of a channel back into "unbound" when the other end
+ * goes, so "not interdomain any more" means the peer has left.)
+ */
+int evtchn_status(evtchn_port_t port, struct evtchn_status *status);
+/* True while port is an interdomain channel whose other end is still bound. */
+bool evtchn_peer_connected(evtchn_port_t port);
+/* Ports with a handler now: the leak check of a service that binds and closes. */
+unsigned int evtchn_bound_count(void);
 
 /*
  * Channels and restores.  A restore ends every channel, and Xen then hands

@@ -30,6 +30,13 @@ int xs_rm(xs_tx_t tx, const char *path);
 /* *names is one malloc'd block: an array of n pointers, then the strings. */
 int xs_directory(xs_tx_t tx, const char *path, char ***names, unsigned int *n);
 
+/*
+ * XS_SET_PERMS: perms[0] names the owner and what every domain not listed
+ * may do, the rest add one domain each: "n5" (owner 5, others none), "r0"
+ * (dom0 may read), "w7", "b3" (read and write).
+ */
+int xs_set_perms(xs_tx_t tx, const char *path, const char *const perms[], unsigned int n);
+
 /* Read a number (parse_u64: decimal, or 0x hex); -EINVAL if the text is not one. */
 int xs_read_u64(xs_tx_t tx, const char *path, uint64_t *value);
 

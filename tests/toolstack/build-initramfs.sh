@@ -82,6 +82,7 @@ MODULES="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback brd"
 BINARIES="$XEN_BIN/xl $XEN_BIN/xenstored $XEN_BIN/xenconsoled
           $XEN_BIN/xenconsole $XEN_BIN/xen-init-dom0 $XEN_BIN/xen-mfndump
           $XEN_BIN/libxl-save-helper $XEN_BIN/xenctx $XEN_BIN/lsevtchn
+          $XEN_BIN/vchan-socket-proxy
           /usr/bin/xenstore /bin/bash /usr/bin/flock /usr/bin/stat"
 XENSTORE_TOOLS="xenstore-read xenstore-write xenstore-rm xenstore-ls
                 xenstore-list xenstore-exists xenstore-watch xenstore-chmod"
@@ -230,7 +231,8 @@ build_base() {
     ln -sf /usr/bin/flock "$ROOT/bin/flock"
     ln -sf /usr/bin/stat "$ROOT/bin/stat"
     for t in $XENSTORE_TOOLS; do ln -s xenstore "$ROOT/usr/bin/$t"; done
-    for b in xl xenstored xenconsoled xen-init-dom0 xen-mfndump xenctx lsevtchn; do
+    for b in xl xenstored xenconsoled xen-init-dom0 xen-mfndump xenctx lsevtchn \
+             vchan-socket-proxy; do
         ln -s ../lib/xen-4.17/bin/$b "$ROOT/usr/sbin/$b"
     done
     # glibc loads libgcc_s at run time for pthread_cancel: ldd cannot see it.
@@ -299,6 +301,12 @@ fi
 if [ -n "$MINNOW_BENCH" ]; then
     [ -f "$MINNOW_BENCH" ] || die "no minnow bench app at $MINNOW_BENCH"
     objcopy --strip-debug "$MINNOW_BENCH" "$OV/toolstack/minnow-bench"
+fi
+# The example stub domain, for the vchan checks (they skip without it).
+EXAMPLE=$REPO/build/vchan-echo
+if [ -f "$EXAMPLE" ]; then
+    objcopy --strip-debug "$EXAMPLE" "$OV/toolstack/vchan-echo"
+    install -m 644 "$REPO/examples/vchan-echo/vchan-echo.cfg" "$OV/toolstack/"
 fi
 (cd "$OV" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --quiet --owner=0:0) > "$OUT/overlay.cpio"
