@@ -2,8 +2,11 @@
 # Build the dom0 initrd of the toolstack harness from Debian packages only.
 #
 #   tests/toolstack/build-initramfs.sh [--minnow PATH] [--out DIR]
-#                                      [--run-conf FILE]
+#                                      [--run-conf FILE] [--conformance PATH]
 #
+# --conformance PATH (default build/minnow-conformance, when built) is the
+# hypervisor conformance suite, /toolstack/minnow-conformance (the check
+# conformance_domu boots it).
 # --run-conf FILE is copied to /toolstack/run.conf (shell variables that
 # /init sources: DOMU_SECS, DOMU_EXTRA for minnow.mode=domu).
 #
@@ -41,6 +44,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=$REPO/build/toolstack
 MINNOW=$REPO/build/minnow-test
+CONFORMANCE=$REPO/build/minnow-conformance
 RUNCONF=
 
 while [ $# -gt 0 ]; do
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --minnow) MINNOW=$2; shift 2 ;;
     --out)    OUT=$2; shift 2 ;;
     --run-conf) RUNCONF=$2; shift 2 ;;
+    --conformance) CONFORMANCE=$2; shift 2 ;;
     *) echo "build-initramfs: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -275,6 +280,10 @@ if [ -f "$MINNOW" ]; then
         cp "$MINNOW" "$OV/toolstack/minnow"
     fi
 fi
+# The conformance suite is an ELF linked like minnow: the same stripping.
+[ ! -f "$CONFORMANCE" ] ||
+    objcopy --strip-debug "$CONFORMANCE" "$OV/toolstack/minnow-conformance" ||
+    die "cannot copy $CONFORMANCE"
 (cd "$OV" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --quiet --owner=0:0) > "$OUT/overlay.cpio"
 rm -rf "$OV"
