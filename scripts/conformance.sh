@@ -106,6 +106,7 @@ areas="xen_version memory_op mmu_update mmuext update_va_mapping uvm multicall
        physdev_op xsa selftest"
 area_of() {
     local a best=""
+    case $1 in xsa[0-9]*) echo xsa; return ;; esac   # xsa286_...: one area
     for a in $areas; do
         case $1 in "$a"_*) [ ${#a} -gt ${#best} ] && best=$a ;; esac
     done
