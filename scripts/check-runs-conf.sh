@@ -128,6 +128,7 @@ cd "$root" || exit 2
 known_needs=" $(grep -o 'TEST_NEEDS("[a-z0-9-]*")' tests/guest/test.h | sed 's/.*("\(.*\)")/\1/' | sort -u | tr '\n' ' ')"
 declare -A need_of where_of
 while IFS=: read -r file line text; do
+    text=${text%% \{*}                  # a one-line test's body
     name=${text#GUEST_TEST(}; name=${name%%,*}
     arg=${text#*,}; arg=${arg# }; arg=${arg%)}
     case $arg in
