@@ -7,6 +7,7 @@
 #                   its console (DOMU_ARGS="...", DOMU_SECS=60)
 #   make test       tree checks (runs.conf, layers, no tests in build/minnow),
 #                   host unit tests, in-guest tests (+ toolstack checks)
+#   make conformance  the hypervisor ABI suite on three Xens (XEN=path: on one)
 #   make bench      benchmarks
 #   make pictures   boot minnow (dom0 shapes, a domU under xl) and draw its
 #                   memory into build/pictures/ (PICTURES_FROM=docs/pictures/data:
@@ -184,6 +185,15 @@ run-domu: deps all
 test: deps all host-tests
 	$(Q)scripts/run-tests.sh
 
+# The hypervisor ABI conformance suite (tests/conformance/, scripts/conformance.sh)
+# on Xen 4.17, Debian 13's 4.20 and a debug=y 4.17 side by side, or on
+# XEN=path/to/xen alone; SELFTEST=1 adds the runner's self-tests.  Results:
+# build/conformance/results.json; exit status as xtf-runner's.
+XEN      ?=
+SELFTEST ?=
+conformance: deps all
+	$(Q)scripts/conformance.sh $(if $(XEN),--xen $(XEN)) $(if $(filter 1,$(SELFTEST)),--selftest)
+
 # A hypervisor built from Debian's xen source with one config tweak, cached
 # in build/xen-src/VARIANT/xen (scripts/build-xen.sh): shadow (PV log-dirty,
 # for xl migrate; make test builds it for the migrate check) or debug.
@@ -217,5 +227,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all app examples deps run run-domu test xen bench fuzz clean distclean host-tests pictures lab
+.PHONY: all app examples deps run run-domu test xen conformance bench fuzz clean distclean host-tests pictures lab
 -include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)

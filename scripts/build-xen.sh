@@ -6,7 +6,11 @@
 #   scripts/build-xen.sh VARIANT      VARIANT: shadow | debug (JOBS=N: make -jN)
 #
 #   shadow  CONFIG_SHADOW_PAGING=y: PV log-dirty, so `xl migrate` works
-#   debug   CONFIG_DEBUG=y: assertions and Xen's debug checks
+#   debug   CONFIG_DEBUG=y: assertions, Xen's debug checks and its messages
+#           about what a guest did wrong (gdprintk, compiled out of a
+#           release build; shown with guest_loglvl=all), and
+#           CONFIG_VERBOSE_DEBUG=y (a guest's console_io output logged);
+#           the boot banner says debug=y
 #
 # Only the hypervisor is built; the installed 4.17 tools drive it.  The
 # source is fetched once through a private apt sources list that reuses the
@@ -25,7 +29,7 @@ set -euo pipefail
 VARIANT=${1:-}
 case "$VARIANT" in
     shadow) TWEAK="CONFIG_SHADOW_PAGING=y" ;;
-    debug)  TWEAK="CONFIG_DEBUG=y" ;;
+    debug)  TWEAK="CONFIG_DEBUG=y CONFIG_VERBOSE_DEBUG=y" ;;
     *) echo "usage: $0 shadow|debug" >&2; exit 2 ;;
 esac
 
@@ -117,10 +121,12 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 cp -a "$SRC" "$OUT/tree"
 cp "$DEBIAN_CONFIG" "$OUT/tree/xen/.config"
-echo "$TWEAK" >> "$OUT/tree/xen/.config"
+printf '%s\n' $TWEAK >> "$OUT/tree/xen/.config"
 make -C "$OUT/tree/xen" olddefconfig > "$OUT/build.log" 2>&1 ||
     die "olddefconfig failed; log: $OUT/build.log"
-grep -qx "$TWEAK" "$OUT/tree/xen/.config" || die "$TWEAK did not stick in .config"
+for line in $TWEAK; do
+    grep -qx "$line" "$OUT/tree/xen/.config" || die "$line did not stick in .config"
+done
 make -C "$OUT/tree/xen" -j"${JOBS:-$(nproc)}" >> "$OUT/build.log" 2>&1 ||
     { tail -20 "$OUT/build.log" >&2; die "build failed; log: $OUT/build.log"; }
 cp "$OUT/tree/xen/xen" "$OUT/xen.tmp"

@@ -10,6 +10,9 @@
 #   scripts/bench-*.sh             make bench's boots: tests=... in the
 #                                  script, what it provides on a line
 #                                  `# provides: NEED ...`
+#   scripts/conformance.sh and     the conformance suite (tests/conformance/),
+#   checks/conformance_domu.sh     which pick tests by need at run time and
+#                                  say so: `# runs every test that needs: NEED`
 #
 # The rules:
 #   - each GUEST_TEST line reads as 0, TEST_CRASHES or TEST_NEEDS("need"),
@@ -66,6 +69,8 @@ self_test() {
         local name=$1 script=$2 file=$3 expected=$4 out rc
         rm -rf "$tmp/t" && mkdir -p "$tmp/t/tests/guest" "$tmp/t/tests/toolstack/checks" "$tmp/t/scripts"
         cp "$root"/tests/guest/*.c "$root"/tests/guest/test.h "$root"/tests/guest/runs.conf "$tmp/t/tests/guest/"
+        mkdir -p "$tmp/t/tests/conformance" && cp "$root"/tests/conformance/*.c "$tmp/t/tests/conformance/"
+        cp "$root"/scripts/conformance.sh "$tmp/t/scripts/"
         cp "$root"/tests/toolstack/checks/*.sh "$tmp/t/tests/toolstack/checks/"
         cp "$root"/scripts/bench-*.sh "$tmp/t/scripts/"
         n=$((n + 1))
@@ -109,6 +114,8 @@ self_test() {
         tests/toolstack/checks/blkfront.sh 'names blkfront_reopen, which is no test'
     case_ toolstack-not-providing '/^# provides:/d' \
         tests/toolstack/checks/blkfront.sh "blkfront.sh: names blkfront_connect, which needs 'disk'"
+    case_ selftest-never-run '/^# runs every test that needs: selftest/d' \
+        scripts/conformance.sh "selftest_wrong_expectation needs 'selftest' and no run names it"
     case_ dom0-providing-disk '/^dom0-64m/s/| -$/| disk/' \
         tests/guest/runs.conf 'provides disk, which only a toolstack check can'
     echo "SELFTEST: $((n - fails)) of $n passed"
@@ -122,6 +129,7 @@ cd "$root" || exit 2
 known_needs=" $(grep -o 'TEST_NEEDS("[a-z0-9-]*")' tests/guest/test.h | sed 's/.*("\(.*\)")/\1/' | sort -u | tr '\n' ' ')"
 declare -A need_of where_of
 while IFS=: read -r file line text; do
+    text=${text%% \{*}                  # a one-line test's body
     name=${text#GUEST_TEST(}; name=${name%%,*}
     arg=${text#*,}; arg=${arg# }; arg=${arg%)}
     case $arg in
@@ -136,7 +144,7 @@ while IFS=: read -r file line text; do
         err "$file:$line: a second test named $name (the first is at ${where_of[$name]})"
     need_of[$name]=$need
     where_of[$name]=$file:$line
-done < <(grep -n '^GUEST_TEST(' tests/guest/*.c)
+done < <(grep -n '^GUEST_TEST(' tests/guest/*.c tests/conformance/*.c 2>/dev/null)
 
 # ---- the runs
 declare -A named            # test -> the first run naming it
@@ -147,6 +155,7 @@ check_run() {
     local where=$1 kind=$2 provides=$3 tests=$4 options=$5 t p n=0 used="" all=0 why
     for t in ${tests//,/ }; do
         [ "$t" = all ] && { all=1; continue; }
+        [ "$t" = list ] && continue         # tests=list names the tests, runs none
         n=$((n + 1))
         if [ -z "${need_of[$t]:-}" ]; then
             err "$where: names $t, which is no test (no GUEST_TEST($t, ...) in tests/guest/*.c)"
@@ -217,6 +226,23 @@ for f in tests/toolstack/checks/*.sh scripts/bench-*.sh; do
     tests=$(grep -o 'tests=[$A-Za-z0-9_,]*' "$f" | sed 's/^tests=//; s/\$[A-Za-z_]*//g' | tr '\n' ',')
     [ -n "$tests$provides" ] || continue
     check_run "$f" "$kind" "$provides" "$tests" "$(cat "$f")"
+done
+
+# A harness that picks its tests by need at run time (from tests=list)
+# says so: `# runs every test that needs: NEED`.
+for f in tests/toolstack/checks/*.sh scripts/conformance.sh; do
+    [ -f "$f" ] || continue
+    for p in $(sed -n 's/^# runs every test that needs: *//p' "$f"); do
+        [[ $known_needs == *" $p "* ]] ||
+            { err "$f: runs every test that needs '$p', which tests/guest/test.h does not list"; continue; }
+        case $p:$f in
+            domu:tests/toolstack/*|selftest:scripts/conformance.sh) ;;
+            *) err "$f: runs every test that needs '$p', which this kind of run cannot provide" ;;
+        esac
+        for t in "${!need_of[@]}"; do
+            [ "${need_of[$t]}" = "$p" ] && named[$t]=${named[$t]:-$f}
+        done
+    done
 done
 
 for t in "${!need_of[@]}"; do

@@ -9,13 +9,15 @@
 #     --timeout SEC     wall-clock deadline; QEMU is killed by PID (default 60)
 #     --log FILE        serial log (default build/logs/dom0-<pid>.log)
 #     --xen-args ARGS   extra Xen command-line options
+#     --xen PATH        boot this hypervisor (an ELF, gzipped or plain)
+#                       instead of the packaged /boot/xen-4.17-amd64.gz
 #     -h, --help        this text
 #
 # Exit status: 0 success (or all tests skipped), 1 test failure, 2 test
 # error, 3 panic/fatal trap, 4 QEMU ended some other way, 124 deadline hit.
 set -u
 
-show=0 mem=1024 dom0_mem=64M dom0_max="" timeout=60 log="" xen_args=""
+show=0 mem=1024 dom0_mem=64M dom0_max="" timeout=60 log="" xen_args="" xen_path=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --show) show=1; shift ;;
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
         --xen-args) xen_args=$2; shift 2 ;;
+        --xen) xen_path=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) shift; break ;;
         -*) echo "run-dom0: unknown option $1" >&2; exit 4 ;;
@@ -40,12 +43,18 @@ build=${BUILD:-$here/build}
 mkdir -p "$build/logs"
 [ -n "$log" ] || log="$build/logs/dom0-$$.log"
 
-# Xen ships gzipped; QEMU's multiboot loader wants the plain 32-bit ELF.
-xen_gz=/boot/xen-4.17-amd64.gz
-xen="$build/xen-4.17-amd64"
-if [ ! -s "$xen" ] || [ "$xen_gz" -nt "$xen" ]; then
-    gunzip -c "$xen_gz" > "$xen.tmp" && mv "$xen.tmp" "$xen" || {
-        echo "run-dom0: cannot unpack $xen_gz (run: make deps)" >&2; exit 4; }
+# Xen ships gzipped; QEMU's multiboot loader wants the plain 32-bit ELF,
+# unpacked once per hypervisor into build/.
+xen_src=${xen_path:-/boot/xen-4.17-amd64.gz}
+[ -s "$xen_src" ] || { echo "run-dom0: no hypervisor at $xen_src (run: make deps)" >&2; exit 4; }
+xen=$xen_src
+if gzip -t "$xen_src" 2>/dev/null; then
+    xen="$build/xen-4.17-amd64"
+    [ -z "$xen_path" ] || xen="$build/xen-plain-$(cksum <"$xen_src" | cut -d' ' -f1)"
+    if [ ! -s "$xen" ] || [ "$xen_src" -nt "$xen" ]; then
+        gunzip -c "$xen_src" > "$xen.tmp.$$" && mv "$xen.tmp.$$" "$xen" || {
+            echo "run-dom0: cannot unpack $xen_src" >&2; exit 4; }
+    fi
 fi
 
 # QEMU splits -initrd on commas; a doubled comma is a literal one.

@@ -9,6 +9,9 @@
 #   in-guest tests     minnow booted as dom0 under Xen in QEMU, one run per
 #                      machine shape in tests/guest/runs.conf (TEST lines)
 #   expected crashes   tests that must end the run with a FAIL report
+#   conformance        the hypervisor ABI suite as dom0 on the installed Xen
+#                      (scripts/conformance.sh --default), one case per
+#                      test, and the runner's self-tests (exit 5 and 6)
 #   fuzz               bounded fuzzing runs (scripts/fuzz.sh), if present
 #   toolstack checks   Linux dom0 + xl against minnow domUs (CHECK lines),
 #                      if scripts/run-toolstack.sh is present
@@ -181,6 +184,51 @@ if want guest; then
         [ -n "${GUEST_RUN:-}" ] && [ "$GUEST_RUN" != "$name" ] && continue
         run_guest "$name" "$(trim "$opts")" "$(trim "$args")" "$(trim "$provides")"
     done < tests/guest/runs.conf
+fi
+
+# ---- the hypervisor conformance suite (scripts/conformance.sh) -----------------
+# As dom0 on the installed Xen, one case per test (SUCCESS or SKIP passes);
+# then the runner's self-tests: a wrong expectation must come out as
+# FAILURE naming both values (exit 5), and a fault in minnow and a domain
+# Xen kills as CRASH naming the fault, with the test after them still run
+# in a fresh boot (exit 6).
+conformance_case() {   # conformance_case NAME EXPECTED-EXIT LOG CHECKS... -- ARGS...
+    local name=$1 want=$2 log=$3 rc missing=""
+    shift 3
+    local checks=()
+    while [ "$1" != -- ]; do checks+=("$1"); shift; done
+    shift
+    scripts/conformance.sh --default --out "$build/conformance-test" "$@" >"$log" 2>&1
+    rc=$?
+    for c in "${checks[@]}"; do grep -q -E -- "$c" "$log" || missing="$missing '$c'"; done
+    if [ $rc = "$want" ] && [ -z "$missing" ]; then
+        count pass "$name"
+        echo "$name: PASS (exit $rc; $(grep -c '^\[' "$log") results)"
+    else
+        count fail "$name" "exit $rc (want $want)${missing:+, no line matching$missing} (log $log)"
+    fi
+}
+if want guest && [ -z "${GUEST_RUN:-}" ]; then
+    log="$logs/conformance-dom0.log"
+    scripts/conformance.sh --default --no-domu --out "$build/conformance-test" >"$log" 2>&1
+    rc=$?
+    p=$(grep -c '^\[[^]]*\] [A-Za-z0-9_]*: \(SUCCESS\|SKIP\)' "$log")
+    f=$(grep -c '^\[[^]]*\] [A-Za-z0-9_]*: \(ERROR\|FAILURE\|CRASH\)' "$log")
+    grep '^\[[^]]*\] [A-Za-z0-9_]*: \(ERROR\|FAILURE\|CRASH\|SKIP\)' "$log" | sed 's/^/  conformance: /'
+    passed=$((passed + p))
+    failed=$((failed + f))
+    [ $rc = 0 ] || [ $rc = 3 ] || [ "$f" -gt 0 ] ||
+        count fail "conformance dom0" "exit $rc with no failing test (log $log)"
+    echo "conformance dom0: $p passed, $f failed ($(tail -n1 "$log"))"
+    conformance_case "conformance self-test: FAILURE" 5 "$logs/conformance-selftest-failure.log" \
+        'selftest_wrong_expectation: FAILURE .*= 4096, expected 8192' \
+        'xen_version_pagesize: SUCCESS' 'Conformance result: FAILURE' \
+        -- --tests selftest_wrong_expectation,xen_version_pagesize
+    conformance_case "conformance self-test: CRASH" 6 "$logs/conformance-selftest-crash.log" \
+        'selftest_guest_fault: CRASH minnow: fatal trap .*rip=0x[0-9a-f]+ cr2=0x28' \
+        'selftest_domain_killed: CRASH the domain ended with no result: Xen: ' \
+        'xen_version_pagesize: SUCCESS' 'Conformance result: CRASH' \
+        -- --tests selftest_guest_fault,selftest_domain_killed,xen_version_pagesize
 fi
 
 # ---- fuzzing (bounded) ------------------------------------------------------

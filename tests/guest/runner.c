@@ -78,6 +78,40 @@ static bool selection_valid(const char *list)
     return true;
 }
 
+/*
+ * tests=list: every test of the image in run order, one line each,
+ * `TEST-LIST <name> <need>` (need `-` for none), for a harness that picks
+ * tests by need or resumes a run after a crash (scripts/conformance.sh).
+ */
+static int list_guest_tests(void)
+{
+    unsigned n = 0;
+
+    for (const struct guest_test *t = __start_guest_tests; t < __stop_guest_tests; t++, n++)
+        printk("TEST-LIST %s %s\n", t->name, t->needs ? t->needs : "-");
+    printk("tests: %u listed\n", n);
+    printk("Test result: SUCCESS\n");
+    return EXIT_SUCCESS_STATUS;
+}
+
+/*
+ * tests_after=NAME: run only the selected tests that come after NAME, which
+ * must be a test: how a harness goes on in a fresh boot after NAME ended
+ * the last one.  Returns the first test to consider, or NULL on a bad name.
+ */
+static const struct guest_test *first_test(void)
+{
+    const char *after = cmdline_get("tests_after");
+
+    if (!after)
+        return __start_guest_tests;
+    for (const struct guest_test *t = __start_guest_tests; t < __stop_guest_tests; t++)
+        if (strcmp(t->name, after) == 0)
+            return t + 1;
+    printk("tests: tests_after names no test: '%s'\n", after);
+    return NULL;
+}
+
 /* Run the tests selected by tests=; returns the exit status. */
 static int run_guest_tests(void)
 {
@@ -89,12 +123,14 @@ static int run_guest_tests(void)
 
     const char *list = cmdline_get("tests");
 
+    const struct guest_test *first = first_test();
+
     fatal_trap_hook = report_fatal;
-    if (!selection_valid(list)) {
+    if (!first || !selection_valid(list)) {
         printk("Test result: ERROR\n");
         return EXIT_ERROR_STATUS;
     }
-    for (const struct guest_test *t = __start_guest_tests; t < __stop_guest_tests; t++) {
+    for (const struct guest_test *t = first; t < __stop_guest_tests; t++) {
         if (!selected(t, list))
             continue;
         detail[0] = '\0';
@@ -131,12 +167,18 @@ static int run_guest_tests(void)
 
 /*
  *   tests=a,b,c | tests=all   run those tests, exit with their status
+ *     tests_after=NAME        ... only those after NAME (a resumed run)
+ *   tests=list                list the image's tests and their needs
  *   xenstore_test             the toolstack's xenstore round trip (xs_probe.c),
  *                             then wait like the default application
  */
 int app_main(void)
 {
-    if (cmdline_has("tests"))
+    const char *tests = cmdline_get("tests");
+
+    if (tests && strcmp(tests, "list") == 0)
+        return list_guest_tests();
+    if (tests)
         return run_guest_tests();
     if (cmdline_has("xenstore_test") && xenstore_available())
         xs_probe_start();

@@ -59,6 +59,14 @@
  *       minnow as a domU that the toolstack saves and restores each time
  *       a test prints `RESTORE NOW [xl-setting ...]`, restoring it with
  *       those settings added to its config (tests/guest/test_restore.c).
+ *   TEST_NEEDS("domu")
+ *       a conformance test (tests/conformance/) that needs minnow as a
+ *       domU of the real toolstack (a peer, or Xen's rules for a domU):
+ *       the check conformance_domu runs every such test.
+ *   TEST_NEEDS("selftest")
+ *       a self-test of the conformance runner that misbehaves on purpose
+ *       (tests/conformance/selftest.c); only scripts/conformance.sh
+ *       --selftest (make conformance SELFTEST=1) runs them.
  */
 #ifndef MINNOW_TEST_H
 #define MINNOW_TEST_H

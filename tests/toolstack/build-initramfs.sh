@@ -3,13 +3,17 @@
 #
 #   tests/toolstack/build-initramfs.sh [--minnow PATH] [--out DIR]
 #                                      [--run-conf FILE] [--linux-domu]
-#                                      [--minnow-bench PATH]
+#                                      [--minnow-bench PATH] [--conformance PATH]
 #
 # --linux-domu adds a Linux PV domU (build-linux-domu.sh: this kernel and a
 # busybox initramfs) at /toolstack/linux/, for tests/toolstack/linux.cfg: a
 # third archive, about the kernel's size, so only when asked.
 # --minnow-bench PATH adds minnow's bench app (tests/bench/guest/) as
 # /toolstack/minnow-bench, for the benchmarks of tests/toolstack/bench/.
+#
+# --conformance PATH (default build/minnow-conformance, when built) is the
+# hypervisor conformance suite, /toolstack/minnow-conformance (the check
+# conformance_domu boots it).
 #
 # --run-conf FILE is copied to /toolstack/run.conf (shell variables that
 # /init sources: DOMU_SECS, DOMU_EXTRA for minnow.mode=domu).
@@ -48,6 +52,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=$REPO/build/toolstack
 MINNOW=$REPO/build/minnow-test
+CONFORMANCE=$REPO/build/minnow-conformance
 RUNCONF=
 LINUX_DOMU=0
 MINNOW_BENCH=
@@ -59,6 +64,7 @@ while [ $# -gt 0 ]; do
     --run-conf) RUNCONF=$2; shift 2 ;;
     --linux-domu) LINUX_DOMU=1; shift ;;
     --minnow-bench) MINNOW_BENCH=$2; shift 2 ;;
+    --conformance) CONFORMANCE=$2; shift 2 ;;
     *) echo "build-initramfs: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -308,6 +314,10 @@ if [ -f "$EXAMPLE" ]; then
     objcopy --strip-debug "$EXAMPLE" "$OV/toolstack/vchan-echo"
     install -m 644 "$REPO/examples/vchan-echo/vchan-echo.cfg" "$OV/toolstack/"
 fi
+# The conformance suite is an ELF linked like minnow: the same stripping.
+[ ! -f "$CONFORMANCE" ] ||
+    objcopy --strip-debug "$CONFORMANCE" "$OV/toolstack/minnow-conformance" ||
+    die "cannot copy $CONFORMANCE"
 (cd "$OV" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --quiet --owner=0:0) > "$OUT/overlay.cpio"
 rm -rf "$OV"
