@@ -33,7 +33,7 @@ else
     load0=$(cut -d' ' -f1-3 /proc/loadavg)
     t0=$(date +%s)
     # shellcheck disable=SC2086
-    scripts/run-toolstack.sh --quiet --timeout 840 --linux-domu --minnow-bench "$app" \
+    scripts/run-toolstack.sh --quiet --timeout 800 --linux-domu --minnow-bench "$app" \
         $BENCHES > "$out/side-by-side.run" 2>&1
     rc=$?
     echo "load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after; QEMU run $(( $(date +%s) - t0 )) s" \

@@ -14,13 +14,13 @@
 #    have crashed or gone 1 s later (Xen's view: neither guest prints then).
 # Every step has a deadline; one that fails or runs out costs its rows
 # ("BENCH missing"), and the benchmark goes on with the next.
-# timeout: 480
+# timeout: 330
 . /toolstack/bench/lib-bench.sh
 need_bench_guests
 
 LOW=96
 STEP_SECS=40            # a balloon step
-SAVE_SECS=90            # one xl save or xl restore
+SAVE_SECS=60            # one xl save or xl restore (about 10 s here)
 # dom0's root file system (the initramfs) is too small for a 128 MiB image.
 mkdir -p /tmp/bench-save
 grep -q ' /tmp/bench-save ' /proc/mounts || mount -t tmpfs -o size=160m tmpfs /tmp/bench-save ||
@@ -46,9 +46,9 @@ balloon() {             # balloon GUEST NAME
     for run in $(seq "$RUNS"); do
         for step in down up; do
             [ $step = down ] && mib=$LOW || mib=$MEM_MIB
-            time_for $STEP_SECS || { missing "$1" balloon "the check's time ran out"; return; }
+            time_for 10 || { missing "$1" balloon "the check's time ran out"; return; }
             seen=$(reached "$2" $((mib * 1024)) | wc -l)
-            out=$(benchwait mem "$id" $((mib * 1024)) 1024 $STEP_SECS -- xl mem-set "$id" "${mib}m" \
+            out=$(benchwait mem "$id" $((mib * 1024)) 1024 "$(capped $STEP_SECS)" -- xl mem-set "$id" "${mib}m" \
                   2>>"$CHECK_DIR/benchwait.err") || {
                 missing "$1" balloon "run $run $step to $mib MiB: $out (limit $STEP_SECS s)"
                 xl mem-set "$id" "${MEM_MIB}m" 2>/dev/null   # leave it whole for save/restore
@@ -71,16 +71,16 @@ balloon() {             # balloon GUEST NAME
 save_restore() {        # save_restore GUEST NAME
     local id run t0 t1 t2 size
     for run in $(seq "$RUNS"); do
-        time_for $((2 * SAVE_SECS)) || { missing "$1" save,restore,image "the check's time ran out"; return; }
+        time_for 30 || { missing "$1" save,restore,image "the check's time ran out"; return; }
         id=$(domu_domid "$2") || { missing "$1" save,restore,image "run $run: no domain $2"; return; }
         t0=$(now)
-        timeout $SAVE_SECS xl save "$id" "$img" > "$CHECK_DIR/save.log" 2>&1 || {
+        timeout "$(capped $SAVE_SECS)" xl save "$id" "$img" > "$CHECK_DIR/save.log" 2>&1 || {
             missing "$1" save,restore,image "run $run: xl save failed or took over $SAVE_SECS s: $(tail -n1 "$CHECK_DIR/save.log")"
             return
         }
         t1=$(now)
         size=$(stat -c %s "$img")
-        timeout $SAVE_SECS xl restore "$img" > "$CHECK_DIR/restore.log" 2>&1 || {
+        timeout "$(capped $SAVE_SECS)" xl restore "$img" > "$CHECK_DIR/restore.log" 2>&1 || {
             missing "$1" save,restore,image "run $run: xl restore failed or took over $SAVE_SECS s: $(tail -n1 "$CHECK_DIR/restore.log")"
             return
         }
@@ -99,12 +99,12 @@ for run in $(seq "$RUNS"); do
     for guest in minnow linux; do
         name=boot-$guest-$run
         last=$([ "$run" = "$RUNS" ] && echo yes)
-        if ! time_for 130; then
+        if ! time_for 60; then
             missing $guest boot,mem "run $run: the check's time ran out"
             [ "$last" ] && missing $guest balloon,save,restore,image "the check's time ran out"
             continue
         fi
-        if ! out=$(bench_boot $guest "$name" $MEM_MIB ""); then
+        if ! out=$(BOOT_TIMEOUT=$(capped 120) bench_boot $guest "$name" $MEM_MIB ""); then
             missing $guest boot,mem "run $run: $out ($(console_text "$name" | tail -n1))"
             [ "$last" ] && missing $guest balloon,save,restore,image "its last boot failed"
             destroy_wait "$name"

@@ -7,14 +7,14 @@
 # every read is checked against the pattern written before it, and a bad
 # sector costs the guest its disk rows.  Each guest has DISK_SECS after its
 # ready line; what it printed by then counts, the rest is "not measured".
-# timeout: 260
+# timeout: 230
 . /toolstack/bench/lib-bench.sh
 need_bench_guests
 [ -b /dev/ram0 ] || skip "no /dev/ram0 (brd not loaded by /init)"
 
-MIB=${BENCH_DISK_MIB:-4}
-IOS=${BENCH_DISK_IOS:-300}
-DISK_SECS=${BENCH_DISK_SECS:-100}
+MIB=${BENCH_DISK_MIB:-2}
+IOS=${BENCH_DISK_IOS:-200}
+DISK_SECS=${BENCH_DISK_SECS:-150}
 for guest in minnow linux; do
     name=disk-$guest
     if [ $guest = minnow ]; then
@@ -24,13 +24,12 @@ for guest in minnow linux; do
     fi
     time_for 60 || { missing $guest disk "the check's time ran out before its boot"; continue; }
     dd if=/dev/zero of=/dev/ram0 bs=1M count=$MIB 2>/dev/null
-    if ! out=$(bench_boot $guest $name $MEM_MIB "$extra" "disk=['phy:/dev/ram0,xvda,w']"); then
+    if ! out=$(BOOT_TIMEOUT=$(capped 120) bench_boot $guest $name $MEM_MIB "$extra" "disk=['phy:/dev/ram0,xvda,w']"); then
         missing $guest disk "boot: $out"
         destroy_wait $name
         continue
     fi
-    secs=$DISK_SECS
-    time_for "$secs" || secs=$(( ${CHECK_DEADLINE:-0} - $(cut -d. -f1 /proc/uptime) - 15 ))
+    secs=$(capped $DISK_SECS)
     wait_console $name '^(BENCH disk done|(minnow|linux): bench failed)' "$secs" ||
         missing $guest disk "no 'BENCH disk done' within $secs s of ready ($(console_text $name | grep -c '^BENCH disk') BENCH lines by then)"
     failed=$(console_text $name | grep -m1 -E '^(minnow|linux): bench failed')

@@ -33,18 +33,13 @@ bench_end() {
     [ "${n:-0}" = 0 ] && pass "$*"
     fail "$n steps not measured, first: $(grep -m1 '^BENCH missing' "$CHECK_DIR/bench" | sed 's/.*why: //')"
 }
-# time_for SECS: 0 when SECS more seconds fit before the harness kills the
-# check (CHECK_DEADLINE, from tests/toolstack/init), with 15 s to spare
-# for destroying the domain and reporting.
-time_for() {
-    [ $(( ${CHECK_DEADLINE:-999999} - $(cut -d. -f1 /proc/uptime) - 15 )) -ge "$1" ]
-}
-
-need_bench_guests() {
-    [ -f /toolstack/minnow-bench ] ||
-        skip "no minnow bench app in dom0 (scripts/run-toolstack.sh --minnow-bench PATH)"
-    need_linux_domu
-}
+# secs_left: whole seconds until the harness kills the check
+# (CHECK_DEADLINE, from tests/toolstack/init), less 30 s for destroying the
+# domain and reporting; time_for SECS: 0 when SECS more fit.
+secs_left() { echo $(( ${CHECK_DEADLINE:-999999} - $(cut -d. -f1 /proc/uptime) - 30 )); }
+time_for() { [ "$(secs_left)" -ge "$1" ]; }
+# capped SECS: SECS, or what is left when that is less.
+capped() { local l; l=$(secs_left); [ "$l" -lt "$1" ] && echo "$l" || echo "$1"; }
 
 # ready_of GUEST: its ready line.
 ready_of() { [ "$1" = minnow ] && echo "minnow: ready" || echo "linux: ready"; }
