@@ -28,10 +28,16 @@ else
     obj=$build/guest/tests/bench/guest/minnow_bench.o
     { make -s "$obj" && make -s app APP_OBJS="$obj" APP="$app"; } >&2 ||
         { echo "  bench-linux: cannot build $app"; exit 1; }
+    # The host's load while QEMU ran: the machine is shared, and a loaded
+    # host slows both guests (the ratios hold, the absolute numbers do not).
+    load0=$(cut -d' ' -f1-3 /proc/loadavg)
+    t0=$(date +%s)
     # shellcheck disable=SC2086
-    scripts/run-toolstack.sh --quiet --timeout 780 --linux-domu --minnow-bench "$app" \
+    scripts/run-toolstack.sh --quiet --timeout 800 --linux-domu --minnow-bench "$app" \
         $BENCHES > "$out/side-by-side.run" 2>&1
     rc=$?
+    echo "load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after; QEMU run $(( $(date +%s) - t0 )) s" \
+        > "$out/side-by-side.load"
     log=$(sed -n 's/.*; log: //p' "$out/side-by-side.run" | tail -n1)
     grep -v '^toolstack: ' "$out/side-by-side.run" | sed 's/^/  /'
     grep -h '^toolstack: ' "$out/side-by-side.run" | sed 's/^/  /'
@@ -39,7 +45,7 @@ fi
 [ -f "$log" ] || { echo "  bench-linux: no log ($log)"; exit 1; }
 tr -d '\r' < "$log" | grep -aoE '(BENCH|CHECK) .*$' > "$out/side-by-side.lines"
 
-machine="$(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1); $(qemu-system-x86_64 --version | head -n1); Xen $(ls /boot/xen-*.gz 2>/dev/null | sed 's|.*/xen-||; s|-amd64.gz||' | head -n1); Linux $(cat "$build/toolstack/kernel-version" 2>/dev/null)"
+machine="$(cat "$out/side-by-side.load" 2>/dev/null); $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1); $(qemu-system-x86_64 --version | head -n1); Xen $(ls /boot/xen-*.gz 2>/dev/null | sed 's|.*/xen-||; s|-amd64.gz||' | head -n1); Linux $(cat "$build/toolstack/kernel-version" 2>/dev/null)"
 
 awk -v json="$out/side-by-side.json" -v machine="$machine" \
     -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v commit="$(git rev-parse --short HEAD 2>/dev/null)" '
@@ -68,6 +74,7 @@ BEGIN {
     def("balloon_down_pps", "balloon 128->96 MiB", "pages/s", "higher")
     def("balloon_up_s", "balloon 96->128 MiB: xl mem-set to Xen count", "s", "lower")
     def("balloon_up_pps", "balloon 96->128 MiB", "pages/s", "higher")
+    def("balloon_calls", "balloon hypercalls per page (both steps)", "calls/page", "lower")
     def("disk_seq_write_4k", "blkfront seq write, 4 KiB requests", "MB/s", "higher")
     def("disk_seq_read_4k", "blkfront seq read, 4 KiB requests", "MB/s", "higher")
     def("disk_seq_write_1m", "blkfront seq write, 1 MiB requests", "MB/s", "higher")
@@ -79,6 +86,18 @@ BEGIN {
     def("image_mib", "saved image size", "MiB", "lower")
 }
 /^CHECK / { checks = checks (checks == "" ? "" : "; ") $0; next }
+# BENCH missing|unseen guest=G rows=P1,P2 why: TEXT -- the first reason per
+# row and guest; it shows only where the row got no value.
+/^BENCH (missing|unseen) / {
+    kv($0); why = substr($0, index($0, "why: ") + 5)
+    gsub(/["|\\]/, "\047", why)
+    n = split(V["rows"], r, ",")
+    for (k = 1; k <= nm; k++)
+        for (i = 1; i <= n; i++)
+            if (index(M[k], r[i]) == 1 && !((M[k], V["guest"]) in WHY))
+                { WHY[M[k], V["guest"]] = why; if ($2 == "unseen") UNSEEN[M[k], V["guest"]] = 1 }
+    next
+}
 /^BENCH / {
     kv($0); g = V["guest"]; what = $2
     if (what == "boot") { add("boot_create", g, V["create"]); add("boot_first", g, V["first"]); add("boot_ready", g, V["ready"]) }
@@ -89,6 +108,7 @@ BEGIN {
         add("balloon_" V["step"] "_s", g, V["secs"])
         add("balloon_" V["step"] "_pps", g, d / 4 / V["secs"])
     }
+    else if (what == "balloon_calls" && V["pages"] > 0) add("balloon_calls", g, V["calls"] / V["pages"])
     else if (what == "disk" && V["us"] > 0) {
         if (V["test"] == "rand_read") add("disk_rand_qd" V["qd"], g, V["ios"] * 1e6 / V["us"])
         else add("disk_" V["test"] "_" (V["bs"] == 4096 ? "4k" : "1m"), g, V["bytes"] / V["us"])
@@ -118,13 +138,16 @@ END {
         m = M[k]
         nmn = stats(m, "minnow"); mmin = MIN; mmed = MED; mmax = MAX
         nlx = stats(m, "linux"); lmin = MIN; lmed = MED; lmax = MAX
-        ratio = ""; verdict = "not measured"
+        ratio = ""; verdict = ""
+        if (!nmn) verdict = "minnow not measured: " (((m, "minnow") in WHY) ? WHY[m, "minnow"] : "no result")
+        if (!nlx) verdict = verdict (verdict == "" ? "" : "; ") "Linux " (((m, "linux") in UNSEEN) ? "not visible" : "not measured") ": " (((m, "linux") in WHY) ? WHY[m, "linux"] : "no result")
         if (nmn && nlx && lmed > 0 && mmed > 0) {
             ratio = mmed / lmed
             ahead = B[m] == "lower" ? mmed <= lmed : mmed >= lmed
             verdict = ahead ? "minnow ahead" : "**minnow behind**"
             if (!ahead) behind++
-        } else missing++
+        } else if (!nmn || !((m, "linux") in UNSEEN)) missing++
+        else unseen++
         printf "| %s | %s | %s | %s | %s | %s |\n", L[m], U[m], triple(mmin, mmed, mmax, nmn),
                triple(lmin, lmed, lmax, nlx), ratio == "" ? "-" : sprintf("%.2f", ratio), verdict
         sep = k > 1 ? "," : ""
@@ -134,7 +157,7 @@ END {
         printf ",\n     \"ratio_minnow_over_linux\": %s}", ratio == "" ? "null" : sprintf("%.4f", ratio) > json
     }
     printf "\n  ]\n}\n" > json
-    printf "\n%d of %d rows: minnow behind Linux; %d not measured.\n", behind, nm, missing
+    printf "\n%d of %d rows: minnow behind Linux; %d not measured; %d not visible for Linux.\n", behind, nm, missing, unseen
     gsub(/"/, "", checks)
     print "checks: " checks
     exit missing > 0
