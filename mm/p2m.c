@@ -454,15 +454,68 @@ static int identity_leaf_chunk(xen_pfn_t pfn)
     return 0;
 }
 
-/* Point a whole 1 GiB chunk at the identity PTE page, if it is shared. */
-static int identity_gib_chunk(xen_pfn_t pfn, bool *done)
+/*
+ * The GiB at pfn is wholly 1:1 once its 512 level-1 entries all point at
+ * the identity leaf: then its PTE page gives way to the shared identity
+ * PTE page and goes back to the frame allocator, with its frame-list mid
+ * (the 1 GiB twin of identity_leaf_chunk() freeing a leaf).  Nothing
+ * else refers to the page: entries are read through the mapping, which
+ * looks the same before and after (every walk ends in the identity leaf).
+ */
+static int identity_gib_release(xen_pfn_t pfn)
 {
-    enum p2m_page kind = p2m_page_at(pfn, 2);
+    uint64_t va = p2m_leaf_va(pfn), old;
     int rc;
 
-    *done = kind != P2M_PAGE_PRIVATE;
-    if (kind != P2M_PAGE_MISSING)
+    if (p2m_page_at(pfn, 2) != P2M_PAGE_PRIVATE)
         return 0;
+    for (xen_pfn_t c = 0; c < P2M_PFNS_PER_PTE_PAGE; c += P2M_PER_PAGE)
+        if (p2m_page_at(pfn + c, 1) != P2M_PAGE_IDENTITY)
+            return 0;
+    rc = pt_get_entry(va, 2, &old);
+    if (rc == 0)
+        rc = pt_set_entry(va, 2, pte_make(pfn_to_mfn(p2m.identity_pte), PTE_TABLE),
+                          PT_ALLOW_REPLACE_TABLE);
+    if (rc)
+        return rc;
+    /* Unlinked and flushed by pt_set_entry(); a failure here is printed
+     * and costs the page, not the p2m. */
+    pt_table_free(mfn_to_pfn(pte_mfn(old)));
+    p2m.stats.pte_pages--;
+    p2m_fll_release(pfn / P2M_PFNS_PER_PTE_PAGE);
+    return 0;
+}
+
+/* A private leaf holding only 1:1 entries gives way to the identity
+ * leaf, and then perhaps its GiB's PTE page to the identity PTE page. */
+static int identity_edge_release(xen_pfn_t pfn)
+{
+    xen_pfn_t first = pfn - pfn % P2M_PER_PAGE;
+    int rc = 0;
+
+    if (p2m_page_at(first, 1) == P2M_PAGE_PRIVATE) {
+        for (xen_pfn_t p = first; p < first + P2M_PER_PAGE; p++)
+            if (p2m_entry_load(p) != IDENTITY_FRAME(p))
+                return 0;
+        rc = identity_leaf_chunk(first);
+    }
+    return rc ? rc : identity_gib_release(pfn - pfn % P2M_PFNS_PER_PTE_PAGE);
+}
+
+/* Point a whole 1 GiB chunk at the identity PTE page: one entry when it
+ * was shared, else every 2 MiB chunk first (private leaves freed). */
+static int identity_gib_chunk(xen_pfn_t pfn)
+{
+    enum p2m_page kind = p2m_page_at(pfn, 2);
+    int rc = 0;
+
+    if (kind == P2M_PAGE_IDENTITY)
+        return 0;
+    if (kind == P2M_PAGE_PRIVATE) {
+        for (xen_pfn_t c = 0; c < P2M_PFNS_PER_PTE_PAGE && rc == 0; c += P2M_PER_PAGE)
+            rc = identity_leaf_chunk(pfn + c);
+        return rc ? rc : identity_gib_release(pfn);
+    }
     rc = make_private(pfn, 3);
     if (rc == 0)
         rc = pt_set_entry(p2m_leaf_va(pfn), 2,
@@ -491,23 +544,22 @@ int p2m_set_identity_range(xen_pfn_t start, xen_pfn_t end)
     p2m_gen_begin();
     while (pfn < end && rc == 0) {
         if (pfn % P2M_PFNS_PER_PTE_PAGE == 0 && end - pfn >= P2M_PFNS_PER_PTE_PAGE) {
-            bool done;
-            rc = identity_gib_chunk(pfn, &done);
-            if (done) {
-                pfn += P2M_PFNS_PER_PTE_PAGE;
-                continue;
-            }
-        }
-        if (rc == 0 && pfn % P2M_PER_PAGE == 0 && end - pfn >= P2M_PER_PAGE) {
+            rc = identity_gib_chunk(pfn);
+            pfn += P2M_PFNS_PER_PTE_PAGE;
+        } else if (pfn % P2M_PER_PAGE == 0 && end - pfn >= P2M_PER_PAGE) {
             rc = identity_leaf_chunk(pfn);
             pfn += P2M_PER_PAGE;
-            continue;
-        }
-        if (rc == 0) {
+        } else {
             rc = p2m_set(pfn, IDENTITY_FRAME(pfn));
             pfn++;
         }
     }
+    /* The range may have completed a chunk or a GiB an earlier range
+     * began (two E820 holes side by side): its edges may now go. */
+    if (rc == 0)
+        rc = identity_edge_release(start);
+    if (rc == 0)
+        rc = identity_edge_release(end - 1);
     p2m_gen_end();
     if (rc)
         printk("p2m: identity range %#lx-%#lx stopped near pfn %#lx, rc %d\n",

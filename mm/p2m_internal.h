@@ -65,6 +65,8 @@ int p2m_fll_build(void);
 int p2m_fll_reserve(xen_pfn_t leaf_index);
 /* After a leaf changed: write its mfn into the frame list. */
 void p2m_fll_leaf_changed(xen_pfn_t leaf_index);
+/* A GiB with no private leaf left: back to the missing mid, its own freed. */
+void p2m_fll_release(xen_pfn_t gib);
 int p2m_publish(void);
 void p2m_publish_max_pfn(void);
 

@@ -106,6 +106,25 @@ void p2m_fll_leaf_changed(xen_pfn_t leaf_index)
     store_mfn(p2m.fl_mid[gib], leaf_index % P2M_PER_PAGE, fl_leaf_mfn(leaf_index));
 }
 
+/*
+ * GiB gib has no private leaf any more (it became wholly 1:1): the top
+ * names the missing mid again and its own mid is freed.  Both list only
+ * the missing leaf by now, so a tool reading either sees the same.
+ */
+void p2m_fll_release(xen_pfn_t gib)
+{
+    xen_pfn_t mid;
+
+    if (!p2m.fll_active || gib >= P2M_FL_TOP_ENTRIES || p2m.fl_mid[gib] == NO_FRAME)
+        return;
+    mid = p2m.fl_mid[gib];
+    store_mfn(p2m.fll_top, gib, pfn_to_mfn(p2m.fll_missing_mid));
+    p2m.fl_mid[gib] = NO_FRAME;
+    smp_wmb();      /* unlinked before the page can be reused */
+    p2m.frames->free(mid);
+    p2m.stats.fl_pages--;
+}
+
 /* (Re)write the whole tree from the page tables; mids allocated as needed. */
 int p2m_fll_build(void)
 {

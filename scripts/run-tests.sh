@@ -51,6 +51,23 @@ check() {
     fi
 }
 
+# count_pictures RC LOG NAME: one case per `PICTURE ...: PASS|FAIL` line of
+# scripts/pictures/check.py's LOG; a failure without such a line fails NAME.
+count_pictures() {
+    local rc=$1 log=$2 name=$3 line n
+    while read -r line; do
+        case "$line" in
+            "PICTURE "*": PASS"*) count pass "${line%%:*}" ;;
+            "PICTURE "*": FAIL"*) count fail "$line" ;;
+        esac
+    done <"$log"
+    n=$(grep -c '^PICTURE .*: \(PASS\|FAIL\)' "$log")
+    if [ "$n" = 0 ] || { [ "$rc" -ne 0 ] && ! grep -q ': FAIL' "$log"; }; then
+        count fail "$name" "(rc=$rc, log $log)"
+    fi
+    echo "$name: $n pictures checked, rc=$rc"
+}
+
 # The shadow-paging Xen the migration checks boot takes minutes to build the
 # first time: build it on one core while the stages below keep the other
 # busy (the toolstack stage waits for it: build-xen.sh holds a lock).
@@ -89,18 +106,7 @@ if want host; then
     # the check catches a wrong number (scripts/pictures/check.py).
     for mode in "" --self-test; do
         /usr/bin/python3 scripts/pictures/check.py $mode >"$logs/check-pictures$mode.log" 2>&1
-        rc=$?
-        while read -r line; do
-            case "$line" in
-                "PICTURE "*": PASS"*) count pass "${line%%:*}" ;;
-                "PICTURE "*": FAIL"*) count fail "$line" ;;
-            esac
-        done <"$logs/check-pictures$mode.log"
-        n=$(grep -c '^PICTURE .*: \(PASS\|FAIL\)' "$logs/check-pictures$mode.log")
-        if [ "$n" = 0 ] || { [ $rc -ne 0 ] && ! grep -q ': FAIL' "$logs/check-pictures$mode.log"; }; then
-            count fail "check-pictures$mode" "(rc=$rc, log $logs/check-pictures$mode.log)"
-        fi
-        echo "check-pictures$mode: $n pictures checked, rc=$rc"
+        count_pictures $? "$logs/check-pictures$mode.log" "check-pictures$mode"
     done
     for pattern in "${forbidden_in_product[@]}"; do
         found=$(nm "$build/minnow" | awk '{ print $NF }' | grep -E -- "$pattern" | head -n3 | tr '\n' ' ')
@@ -174,6 +180,13 @@ run_guest() {
         tr -d '\r' <"$log" | grep -a -A12 'FATAL\|PANIC' | head -30 | sed 's/^/    /'
     fi
     echo "guest $name: $p passed, $f failed, $s skipped"
+    # p2m_runs: the committed pictures of this shape must be what the code
+    # draws today (same p2m kinds, tree, page counts and E820 plan).
+    if [[ " $args " == *" p2m_runs "* ]]; then
+        /usr/bin/python3 scripts/pictures/check.py --run "$name" "$log" \
+            >"$logs/guest-$name-pictures.log" 2>&1
+        count_pictures $? "$logs/guest-$name-pictures.log" "guest $name pictures"
+    fi
 }
 
 if want guest; then

@@ -12,12 +12,22 @@ numbers from the data file it names (DIR/data/...), with code of its own
            cover [0, limit) without gap or overlap
   tree     entries per level from the P2MT lines; private pages per level
            = the dump's page stats; those stats = docs/p2m.md's formula
-           computed from the P2MR runs and the pfns populated at boot
+           computed from the P2MR runs
   balloon  batches, pages and the memory reached per xl mem-set step, and
            each batch moving current by exactly its pages
   restore  pfns with a frame before xl save and after xl restore, and how
            many kept their mfn
 Prints `PICTURE <name>: PASS|FAIL <detail>`; exit 1 if any failed.
+
+    check.py --run RUN LOG [DATADIR]
+
+The pictures against the code: LOG is a boot of tests/guest/runs.conf's
+line RUN with p2m_runs on its command line (make test's guest runs);
+DATADIR/*.txt (default docs/pictures/data) must hold the dump of the same
+shape (pictures.sh names the run in its first line).  Compared, mfns
+aside: the p2m's kinds in runs with max_pfn and the limit, its page-table
+tree and page counts, the E820 plan.  A committed picture that the
+current code would no longer draw fails here.
 Standard library only.
 """
 import json
@@ -34,20 +44,24 @@ class Wrong(Exception):
 LEAF, PTE, PMD = 512, 512 * 512, 512 * 512 * 512
 
 
+def read_lines(path):
+    """A data file or a serial log: no CRs, undecodable bytes replaced."""
+    with open(path, errors="replace") as f:
+        return [line.rstrip("\n").replace("\r", "") for line in f]
+
+
 def dump_lines(path, index):
     """Lines of the index-th p2m_dump_runs() listing, and the lines before it."""
     before, current, n = [], [], 0
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("P2MR") or line.startswith("P2MT"):
-                current.append(line)
-                if line.startswith("P2MR END"):
-                    if n == index:
-                        return before, current
-                    n, before, current = n + 1, [], []
-            else:
-                before.append(line)
+    for line in read_lines(path):
+        if line.startswith("P2MR") or line.startswith("P2MT"):
+            current.append(line)
+            if line.startswith("P2MR END"):
+                if n == index:
+                    return before, current
+                n, before, current = n + 1, [], []
+        else:
+            before.append(line)
     raise ValueError("%s has no dump number %d" % (path, index))
 
 
@@ -115,13 +129,13 @@ def check_strip(j, data):
         want["pfns_below_max_pfn"]["missing"], want["pfns_below_max_pfn"]["ballooned"], max_pfn)
 
 
-def page_formula(runs, limit, populated, frame_list):
+def page_formula(runs, limit, frame_list):
     """docs/p2m.md's page counts, written out again (render.py has its own):
     a leaf per 2 MiB chunk with RAM/foreign entries or partly 1:1; a PTE
-    page per GiB with such a chunk or a whole-chunk 1:1 range, or populated
-    at boot; a PMD page per 512 GiB with PTE pages or a wholly 1:1 GiB; L3
-    pages; 5 shared; with a frame list 2 + a mid per GiB with leaves or
-    populated at boot."""
+    page per GiB with such a chunk or a whole-chunk 1:1 range, none for a
+    wholly 1:1 GiB (even one that held RAM at boot); a PMD page per 512 GiB
+    with PTE pages or a wholly 1:1 GiB; L3 pages; 5 shared; with a frame
+    list 2 + a mid per GiB with leaves."""
     leaf_chunks, id_chunks, id_gibs = set(), set(), set()
     for a, b, kind in runs:
         if kind == "missing":
@@ -139,9 +153,8 @@ def page_formula(runs, limit, populated, frame_list):
                     id_chunks.add(c)
                 else:
                     leaf_chunks.add(c)
-    booted = set(range(-(-populated // PTE)))
-    gibs_pte = {c // 512 for c in leaf_chunks | id_chunks} | booted
-    gibs_mid = {c // 512 for c in leaf_chunks} | booted
+    gibs_pte = {c // 512 for c in leaf_chunks | id_chunks}
+    gibs_mid = {c // 512 for c in leaf_chunks}
     pmds = {g // 512 for g in gibs_pte | id_gibs}
     l3 = -(-limit // (PMD * 512))
     fl = 2 + len([g for g in gibs_mid if g < 512]) if frame_list else 0
@@ -166,13 +179,7 @@ def check_tree(j, data):
         if entries[level]["private"] != pages[key]:
             raise Wrong("%d private %s entries in the tree, %d %s pages in the stats" % (
                 entries[level]["private"], level, pages[key], key))
-    populated = 0
-    with open(data) as f:
-        for line in f:
-            m = re.match(r"E820 plan: populated pfn 0x\w+-0x(\w+),", line)
-            if m:
-                populated = int(m[1], 16)
-    predicted = page_formula(runs, limit, populated, pages.get("fl", 0) > 0)
+    predicted = page_formula(runs, limit, pages.get("fl", 0) > 0)
     if j["dump"] == 0 and predicted != pages:
         raise Wrong("the formula predicts %s, the dump says %s" % (predicted, pages))
     compare(j, {"entries": entries, "pages": pages, "formula": predicted})
@@ -231,6 +238,72 @@ def check_restore(j, paths):
         len(b), want["same_mfn"])
 
 
+PLAN_LINE = re.compile(r"  (identity|move|release|kept|growth) ")
+
+
+def live_facts(path):
+    """What a boot's first p2m dump and its E820 plan say, mfns left out."""
+    before, lines = dump_lines(path, 0)
+    runs, max_pfn, limit = entry_runs(lines)
+    layout = []
+    for a, b, kind in runs:         # ram runs split where mfns jump: join them
+        if layout and layout[-1][2] == kind and layout[-1][1] == a:
+            layout[-1][1] = b
+        else:
+            layout.append([a, b, kind])
+    count = {}
+    for a, b, kind in runs:
+        count[kind] = count.get(kind, 0) + overlap(a, b, 0, max_pfn)
+    return {"entries": (max_pfn, limit, [tuple(r) for r in layout]),
+            "tree": [l for l in lines if l.startswith("P2MT ")],
+            "plan": [l.strip() for l in before if PLAN_LINE.match(l)],
+            "count": count}
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return "item %d: picture %s, this boot %s" % (i, x, y)
+    return "picture %d items, this boot %d" % (len(a), len(b))
+
+
+def check_run(run, log, data_dir):
+    """PICTURE live lines for a guest run's log; returns the failures."""
+    header = re.compile(r"# dom0: runs\.conf %s:" % re.escape(run))
+    data = [os.path.join(data_dir, n) for n in sorted(os.listdir(data_dir))
+            if n.endswith(".txt") and header.match(read_lines(os.path.join(data_dir, n))[0])]
+    if len(data) != 1:
+        print("PICTURE live %s: FAIL %d data files in %s name run %s "
+              "(scripts/pictures/pictures.sh writes that header)" % (run, len(data), data_dir, run))
+        return 1
+    name = os.path.basename(data[0])
+    try:
+        want, got = live_facts(data[0]), live_facts(log)
+    except (OSError, ValueError, IndexError) as e:
+        print("PICTURE live %s: FAIL no p2m_runs dump to compare with %s: %s" % (run, name, e))
+        return 1
+    failed = 0
+    for aspect, what in (("entries", "p2m kinds in runs, max_pfn, limit"),
+                         ("tree", "P2MT tree and page counts"),
+                         ("plan", "E820 plan")):
+        w, g = want[aspect], got[aspect]
+        if aspect == "entries":
+            same = w == g
+            detail = ("ram %(ram)d, identity %(identity)d, missing %(missing)d pfns below max_pfn"
+                      % dict({"ram": 0, "identity": 0, "missing": 0}, **got["count"]))
+            if not same:
+                detail = ("max_pfn/limit %#x/%#x, picture %#x/%#x; " % (g[0], g[1], w[0], w[1]) +
+                          first_difference(w[2], g[2]))
+        else:
+            same = w == g
+            detail = "%d lines" % len(g) if same else first_difference(w, g)
+        print("PICTURE live %s %s: %s %s as in %s%s" % (
+            run, aspect, "PASS" if same else "FAIL", what, name,
+            " (" + detail + ")" if same else ": " + detail))
+        failed += not same
+    return failed
+
+
 def compare(j, want):
     for key, value in want.items():
         if j.get(key) != value:
@@ -265,7 +338,7 @@ def self_test():
     """Spoil one number per kind of picture: each must be caught."""
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../docs/pictures")
     spoils = [("strip-dom0-64m", lambda j: j["pfns_below_max_pfn"].update(ram=1)),
-              ("tree-dom0-4g-pci-hole", lambda j: j["formula"].update(pte=4)),
+              ("tree-dom0-4g-pci-hole", lambda j: j["formula"].update(pte=5)),
               ("balloon-domu", lambda j: j["steps"][0].update(batches=99)),
               ("restore-domu", lambda j: j.update(same_mfn=7))]
     bad = 0
@@ -287,12 +360,43 @@ def self_test():
         print("PICTURE self-test %s: %s" % (name, "PASS a wrong number is caught" if caught
                                              else "FAIL a wrong number went unnoticed"))
         bad += not caught
+    # The live check: a data file read as a boot's log matches itself, and
+    # a spoiled page count, kind or plan line in the "log" is caught.
+    data = os.path.join(src, "data")
+    log_spoils = [("none", None), ("pages", ("P2MT pages leaves=", "P2MT pages leaves=9")),
+                  ("kind", ("P2MR 9f-ff identity", "P2MR 9f-ff missing")),
+                  ("plan", ("  identity pfn 0x9f-", "  identity pfn 0x9e-"))]
+    for what, spoil in log_spoils:
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "guest.log")
+            with open(os.path.join(data, "dom0-64m.txt")) as f:
+                text = f.read()
+            if spoil:
+                text = text.replace(spoil[0], spoil[1], 1)
+            with open(log, "w") as f:
+                f.write(text.replace("\n", "\r\n"))      # as the serial log has it
+            with open(os.devnull, "w") as null:
+                saved, sys.stdout = sys.stdout, null
+                try:
+                    failures = check_run("dom0-64m", log, data)
+                finally:
+                    sys.stdout = saved
+        ok = failures == (0 if spoil is None else 1)
+        print("PICTURE self-test live %s: %s" % (what, "PASS" if ok else "FAIL") + (
+            " the data file matches itself" if spoil is None else
+            " a boot that differs in its %s is caught" % what if ok else
+            " %d failures" % failures))
+        bad += not ok
     return bad
 
 
 def main():
     if sys.argv[1:] == ["--self-test"]:
         sys.exit(1 if self_test() else 0)
+    if sys.argv[1:2] == ["--run"] and len(sys.argv) in (4, 5):
+        data = sys.argv[4] if len(sys.argv) == 5 else os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "../../docs/pictures/data")
+        sys.exit(1 if check_run(sys.argv[2], sys.argv[3], data) else 0)
     d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "../../docs/pictures")
     sys.exit(1 if check_dir(d) else 0)

@@ -12,7 +12,8 @@
 #
 # Pictures and their numbers go to build/pictures/; their paths are
 # printed.  scripts/pictures/check.py (in make test) recomputes the numbers
-# from the data files.
+# from the data files, and compares the dom0 ones with the same shapes'
+# guest runs (p2m_runs on their runs.conf lines).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO"
@@ -34,26 +35,31 @@ PY=/usr/bin/python3
 # The lines minnow prints about its memory (dumps.py reads them).
 KEEP='^(E820|  \[|  RAM:|  (identity|move|release|kept|growth) |P2MR|P2MT|BALLOON|balloon: |suspend: |mm: |p2m: )'
 
-# dom0 NAME RUN-DOM0-OPTIONS...: one boot, p2m_runs on the command line.
+# dom0 NAME RUN: one boot in the machine shape of tests/guest/runs.conf's
+# line RUN (its scripts/run-dom0.sh options), p2m_runs on the command line.
+# The first line names RUN: make test boots that line with p2m_runs too and
+# compares its dump with this one (scripts/pictures/check.py --run).
 dom0() {
-    local name=$1 log=$OUT/boot-$1.log
-    shift
-    echo "pictures: booting $name (scripts/run-dom0.sh $*)"
-    scripts/run-dom0.sh --log "$log" "$@" build/minnow-test \
+    local name=$1 run=$2 log=$OUT/boot-$1.log opts
+    opts=$(awk -F'|' -v run="$run" '{ n = $1; gsub(/ /, "", n) } n == run { print $2 }' \
+           tests/guest/runs.conf | xargs)
+    [ -n "$opts" ] || { echo "pictures: no line $run in tests/guest/runs.conf" >&2; return 1; }
+    echo "pictures: booting $name (scripts/run-dom0.sh $opts)"
+    # shellcheck disable=SC2086
+    scripts/run-dom0.sh --log "$log" $opts build/minnow-test \
         p2m_runs tests=p2m_matches_start_info >/dev/null ||
         { echo "pictures: $name did not boot cleanly (log $log)" >&2; return 1; }
-    { echo "# dom0: scripts/run-dom0.sh $* build/minnow-test p2m_runs tests=p2m_matches_start_info"
+    { echo "# dom0: runs.conf $run: scripts/run-dom0.sh $opts build/minnow-test p2m_runs tests=p2m_matches_start_info"
       tr -d '\r' < "$log" | grep -aE "$KEEP"; } > "$DATA/$name.txt"
 }
 
 collect() {
     rm -rf "$DATA"
     mkdir -p "$DATA"
-    # The dom0 shapes of tests/guest/runs.conf (dom0-64m, e820-4g-pci-hole,
-    # e820-6g-above-4g).
-    dom0 dom0-64m --mem 1024 --dom0-mem 64M --timeout 120
-    dom0 dom0-4g-pci-hole --mem 4096 --dom0-mem 3500M --timeout 300
-    dom0 dom0-6g-above-4g --mem 6144 --dom0-mem 4608M --timeout 300
+    # The dom0 shapes of tests/guest/runs.conf.
+    dom0 dom0-64m dom0-64m
+    dom0 dom0-4g-pci-hole e820-4g-pci-hole
+    dom0 dom0-6g-above-4g e820-6g-above-4g
     echo "pictures: booting the toolstack for the domU (scripts/run-toolstack.sh pictures)"
     local out log
     out=$(scripts/run-toolstack.sh --timeout 600 pictures 2>&1) ||

@@ -173,11 +173,10 @@ def tree_entries(dump):
     return out
 
 
-def formula(dump, populated):
-    """docs/p2m.md's page counts, from the entry runs and the pfns Xen
-    populated at boot ([0, populated): the p2m is built over them, so a GiB
-    among them keeps its PTE page and frame-list mid even once it is wholly
-    1:1).  For a dump taken at boot: a balloon that emptied a chunk later
+def formula(dump):
+    """docs/p2m.md's page counts, from the entry runs (the final layout:
+    a GiB that held RAM at boot and became wholly 1:1 has given its pages
+    back).  For a dump taken at boot: a balloon that emptied a chunk later
     leaves its leaf behind."""
     runs = [(a, b, k) for a, b, k, _ in dump.runs if k != "missing"]
     leaves = ptes = pmds = mids = 0
@@ -186,12 +185,11 @@ def formula(dump, populated):
         pmd_private = False
         for g in range(pmd, pmd + PER_PMD, PER_PTE) if in_pmd else ():
             in_gib = [r for r in in_pmd if r[0] < g + PER_PTE and r[1] > g]
-            booted = g < populated      # private PTE page and mid since boot
-            if not booted and any(k == "identity" and a <= g and b >= g + PER_PTE
+            if any(k == "identity" and a <= g and b >= g + PER_PTE
                                   for a, b, k in in_gib):
                 pmd_private = True      # an entry to the shared identity PTE page
                 continue
-            gib_pte = gib_leaf = booted
+            gib_pte = gib_leaf = False
             for c in range(g, g + PER_PTE, PER_LEAF) if in_gib else ():
                 in_chunk = [r for r in in_gib if r[0] < c + PER_LEAF and r[1] > c]
                 if not in_chunk:
@@ -216,7 +214,7 @@ def formula(dump, populated):
 def tree(data, dump_index, name, title, out, source):
     dump = data.dumps[dump_index]
     entries = tree_entries(dump)
-    predicted = formula(dump, data.populated or 0)
+    predicted = formula(dump)
     fig, ax = plt.subplots(figsize=(12, 5.2))
     ax.set_xlim(0, 12)
     ax.set_ylim(-0.6, 4.4)
@@ -265,10 +263,10 @@ def tree(data, dump_index, name, title, out, source):
              "total            %8d %8d" % (p.get("total", 0), predicted["total"])]
     ax.text(0.1, -0.5, "\n".join(lines), family="monospace", fontsize=7.5, va="bottom")
     ax.text(5.0, -0.5, "formula (docs/p2m.md): a leaf per 2 MiB chunk holding RAM or only\n"
-            "partly 1:1; a PTE page per GiB with such a chunk, with whole-2 MiB 1:1\n"
-            "chunks, or populated at boot; a PMD page per 512 GiB touched; L3 pages\n"
-            "for the reserve; 5 shared pages; a dom0 adds the frame list (top,\n"
-            "missing mid, a mid per GiB with leaves or populated at boot).\n"
+            "partly 1:1; a PTE page per GiB with such a chunk or with whole-2 MiB\n"
+            "1:1 chunks; a PMD page per 512 GiB touched; L3 pages for the reserve;\n"
+            "5 shared pages; a dom0 adds the frame list (top, missing mid, a mid\n"
+            "per GiB with leaves).  A wholly 1:1 GiB: one entry, no page.\n"
             "Private leaves hold the entries; a shared page holds only ~0, read-only.", fontsize=7.5, va="bottom")
     ax.set_title("%s: the p2m's page tables (max_pfn %s, limit %s)" %
                  (title, hexs(dump.max_pfn), hexs(dump.limit)), fontsize=9)

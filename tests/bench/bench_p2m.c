@@ -54,6 +54,10 @@ static const struct shape shapes[] = {
      * here) marked 1:1. */
     { "dom0 1 GiB, holes at 1029/2001 MB", { { 0, GB(1) } },
       { { MB(1029), MB(1032) }, { MB(2001), MB(2048) } }, 0, SIF_INITDOMAIN },
+    /* runs.conf's e820-4g-pci-hole: 3500 MiB booted, GiB 3 then made 1:1
+     * (its RAM moved above 4 GiB): GiB 3 keeps no page of its own. */
+    { "dom0 3500 MiB, GiB 3 booted then 1:1", { { 0, MB(3500) }, { GB(4), GB(4) + MB(428) } },
+      { { GB(3), GB(4) } }, 0, SIF_INITDOMAIN },
     { "domU 5 GiB around a 4 GiB PCI hole", { { 0, GB(3) }, { GB(4), GB(6) } },
       { { GB(3), GB(4) } }, 0, SIF_VIRT_P2M_4TOOLS },
     { "domU 4 GiB in 1 GiB islands over 1 TiB",
@@ -65,7 +69,7 @@ static const struct shape shapes[] = {
  * covers partly), a PTE page per such GiB (or per GiB with 1:1 chunks), a
  * PMD page per 512 GiB touched, the L3 pages, 5 shared pages, and without
  * SIF_VIRT_P2M_4TOOLS the frame list: top, missing mid, a mid per GiB with
- * leaves. */
+ * leaves.  Of the final layout: RAM in a wholly 1:1 GiB counts nothing. */
 static uint64_t formula(const struct shape *s, xen_pfn_t limit)
 {
     xen_pfn_t last = 0;
@@ -235,8 +239,15 @@ int main(void)
             bad = 1;
             continue;
         }
-        for (int r = 0; r < 4; r++)
+        for (int r = 0; r < 4; r++) {
             ram += s->ram[r].end - s->ram[r].start;
+            for (int i = 0; i < 4; i++) {       /* RAM that became 1:1 */
+                xen_pfn_t a = s->ram[r].start > s->id[i].start ? s->ram[r].start : s->id[i].start;
+                xen_pfn_t b = s->ram[r].end < s->id[i].end ? s->ram[r].end : s->id[i].end;
+                if (a < b)
+                    ram -= b - a;
+            }
+        }
         p2m_get_stats(&st);
         want = formula(s, p2m_table_limit);
         printf("  %-40s %10lu %8lu %8lu %8lu %10lu%s\n", s->name, (unsigned long)(ram >> 8),

@@ -39,7 +39,7 @@ static struct e820_warnings warns;
 static struct e820_apply_result res;
 
 /* Old mfn of each move source, to follow the frames. */
-#define MAX_SRC 0x20000
+#define MAX_SRC 0x100000
 static xen_pfn_t src_mfn[MAX_SRC];
 
 static int quiet(const char *fmt, ...)
@@ -298,6 +298,47 @@ static void test_apply_pci_hole(void **state)
     teardown();
 }
 
+/*
+ * The 3500 MiB dom0 of runs.conf's e820-4g-pci-hole at full size, with the
+ * map Xen gave it in QEMU -m 4096 (docs/pictures/data/dom0-4g-pci-hole.txt).
+ * GiB 3 held RAM at boot and ends wholly 1:1: its leaves, PTE page and
+ * frame-list mid go back, and the p2m uses what docs/p2m.md's formula
+ * gives for the final layout (RAM 0-0xbffe0 but the low hole, and
+ * 0x100000-0x11ac81).
+ */
+static void test_apply_4g_pci_hole_releases_gib3(void **state)
+{
+    static const struct e820_entry map[] = {
+        E(0x0, 0x9fc00, E820_RAM), E(0x9fc00, 0x400, E820_RESERVED),
+        E(0xf0000, 0x10000, E820_RESERVED),
+        E(0x100000, 0xbffe0000 - 0x100000, E820_RAM),
+        E(0xbffe0000, 0x20000, E820_RESERVED),
+        E(0xfec00000, 0x1000, E820_RESERVED), E(0xfee00000, 0x100000, E820_RESERVED),
+        E(0xfffc0000, 0x40000, E820_RESERVED),
+        E(0x100000000, 0x40000000, E820_RAM),
+        E(0xfd00000000, 0x10000000000 - 0xfd00000000, E820_RESERVED),
+    };
+    xen_pfn_t gib3 = 3 * P2M_PFNS_PER_PTE_PAGE;
+    struct p2m_stats st;
+
+    (void)state;
+    boot(0xdac00, map, N(map));
+    assert_int_equal(e820_apply(&plan, &res), 0);
+    assert_int_equal(res.moved_pages, plan.moved_pages);
+    assert_int_equal(p2m_page_at(gib3, 2), P2M_PAGE_IDENTITY);
+    assert_int_equal(p2m.fl_mid[3], NO_FRAME);
+    p2m_get_stats(&st);
+    /* Leaves: GiB 0-2 (3 * 512; chunks 0 and 0xbfe00 are partly 1:1),
+     * GiB 4 up to pfn 0x11ac81; a PTE page and a mid for GiB 0, 1, 2, 4. */
+    assert_int_equal(st.leaves, 3 * 512 + (0x1ac81 + 511) / 512);
+    assert_int_equal(st.pte_pages, 4);
+    assert_int_equal(st.pmd_pages, 1);
+    assert_int_equal(st.fl_pages, 2 + 4);
+    assert_int_equal(st.total, st.leaves + 4 + 1 + 1 + 5 + 6);
+    check_after();
+    teardown();
+}
+
 /* No RAM above nr_pages: everything in holes goes back to Xen. */
 static void test_apply_release_only(void **state)
 {
@@ -546,6 +587,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply_low_hole),
         cmocka_unit_test(test_apply_pci_hole),
+        cmocka_unit_test(test_apply_4g_pci_hole_releases_gib3),
         cmocka_unit_test(test_apply_release_only),
         cmocka_unit_test(test_apply_partial_release),
         cmocka_unit_test(test_apply_move_fails_then_releases),

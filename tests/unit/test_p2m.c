@@ -423,6 +423,88 @@ static void identity_frees_leaves(void **state)
     assert_int_equal(p2m_self_check(), 0);
 }
 
+/*
+ * A GiB of booted RAM turned wholly 1:1 (dom0's RAM moved out of the PCI
+ * hole) keeps nothing of its own: leaves, PTE page and frame-list mid go
+ * back to the allocator, and the pages equal docs/p2m.md's formula for
+ * the final layout.
+ */
+#define NR_1G3  (P2M_PFNS_PER_PTE_PAGE + 300 * 256)      /* 1 GiB + 300 MiB */
+
+static void identity_gib_releases_its_pages(void **state)
+{
+    xen_pfn_t gib1 = P2M_PFNS_PER_PTE_PAGE;
+    struct p2m_stats a, b;
+    uint64_t pool, gen;
+
+    (void)state;
+    p2m_shutdown();
+    assert_int_equal(p2m_boot(NR_1G3, SIF_PRIVILEGED | SIF_INITDOMAIN, 0, 9), 0);
+    p2m_get_stats(&a);
+    assert_int_equal(a.leaves, NR_1G3 / 512);
+    assert_int_equal(a.pte_pages, 2);
+    assert_int_equal(a.fl_pages, 4);                    /* top, missing mid, 2 mids */
+    pool = sim_pool_count();
+    gen = sim.shared.arch.p2m_generation;
+
+    assert_int_equal(p2m_set_identity_range(gib1, 2 * gib1), 0);
+    p2m_get_stats(&b);
+    assert_int_equal(b.leaves, 512);
+    assert_int_equal(b.pte_pages, 1);
+    assert_int_equal(b.fl_pages, 3);
+    /* Formula: 512 leaves + PTE page of GiB 0 + PMD + L3 + 5 shared + top,
+     * missing mid and GiB 0's mid. */
+    assert_int_equal(b.total, 512 + 1 + 1 + 1 + 5 + 3);
+    assert_int_equal(sim_pool_count(), pool + 300 / 2 + 1 + 1);
+    assert_int_equal(p2m_page_at(gib1, 2), P2M_PAGE_IDENTITY);
+    /* The frame list names the missing mid for GiB 1 again. */
+    assert_int_equal(((xen_pfn_t *)xen_mm_page(p2m.fll_top))[1],
+                     pfn_to_mfn(p2m.fll_missing_mid));
+    assert_int_equal(p2m.fl_mid[1], NO_FRAME);
+    assert_true(sim.shared.arch.p2m_generation > gen);
+    assert_int_equal(sim.shared.arch.p2m_generation % 2, 0);
+    for (xen_pfn_t p = gib1; p < 2 * gib1; p += 4099)
+        assert_int_equal(p2m_get(p), IDENTITY_FRAME(p));
+    assert_int_equal(p2m_get(gib1 - 1), sim.boot_mfn_list[gib1 - 1]);
+    assert_int_equal(p2m_self_check(), 0);
+
+    /* A frame stored there again privatises the GiB, pre-filled 1:1. */
+    assert_int_equal(p2m_set(gib1 + 7, sim.boot_mfn_list[gib1 + 7]), 0);
+    p2m_get_stats(&b);
+    assert_int_equal(b.pte_pages, 2);
+    assert_int_equal(b.fl_pages, 4);
+    assert_int_equal(p2m_get(gib1 + 6), IDENTITY_FRAME(gib1 + 6));
+    assert_int_equal(p2m_get(gib1 + 600), IDENTITY_FRAME(gib1 + 600));
+    assert_int_equal(p2m_self_check(), 0);
+}
+
+/* Two ranges side by side complete a GiB (two E820 holes): the second
+ * one releases it; a GiB with one pfn of RAM left keeps its pages. */
+static void identity_gib_completed_by_two_ranges(void **state)
+{
+    xen_pfn_t gib1 = P2M_PFNS_PER_PTE_PAGE, mid = gib1 + 1000;
+    struct p2m_stats a, b;
+
+    (void)state;
+    p2m_shutdown();
+    assert_int_equal(p2m_boot(2 * gib1, SIF_PRIVILEGED | SIF_INITDOMAIN, 0, 11), 0);
+    p2m_get_stats(&a);
+    assert_int_equal(p2m_set_identity_range(mid, 2 * gib1), 0);
+    assert_int_equal(p2m_set_identity_range(gib1 + 1, mid), 0);
+    p2m_get_stats(&b);
+    assert_int_equal(b.pte_pages, a.pte_pages);         /* pfn gib1 is RAM */
+    assert_int_equal(b.leaves, a.leaves - 511);
+    assert_int_equal(p2m_page_at(gib1, 2), P2M_PAGE_PRIVATE);
+    assert_int_equal(p2m_get(gib1), sim.boot_mfn_list[gib1]);
+    assert_int_equal(p2m_set_identity_range(gib1, gib1 + 1), 0);
+    p2m_get_stats(&b);
+    assert_int_equal(b.pte_pages, a.pte_pages - 1);
+    assert_int_equal(b.leaves, a.leaves - 512);
+    assert_int_equal(b.fl_pages, a.fl_pages - 1);
+    assert_int_equal(p2m_page_at(gib1, 2), P2M_PAGE_IDENTITY);
+    assert_int_equal(p2m_self_check(), 0);
+}
+
 static void m2p_lookups(void **state)
 {
     xen_pfn_t free_mfn = sim.free_mfns[0];
@@ -474,6 +556,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(property_against_reference_array, setup, teardown),
         cmocka_unit_test_setup_teardown(sparse_64_tib, setup, teardown),
         cmocka_unit_test_setup_teardown(identity_frees_leaves, setup, teardown),
+        cmocka_unit_test_setup_teardown(identity_gib_releases_its_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(identity_gib_completed_by_two_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(m2p_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(m2p_no_1to1_beyond_the_table, setup, teardown),
     };
