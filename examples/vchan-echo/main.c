@@ -16,8 +16,8 @@
  * back for each.
  *
  *   ping            pong
- *   stats           refs-free <n> ports-bound <n> frames-free <n> pages-kept <n>
- *                   mapped <n> pool-in-use <n> pool-free <n>
+ *   stats           refs-free <n> ports-bound <n> frames-free <n> mapped <n>
+ *                   pool-in-use <n> pool-free <n> pages-kept <n>
  *   p2m             the p2m on the console (P2M lines, mm/p2m_check.c), then
  *                   the stats line: mapped pages show as foreign
  *   sum <bytes>     (then the bytes)   <crc32> <bytes>     crc32 in hex, as busybox prints it
@@ -126,11 +126,11 @@ static void counts(char *out, size_t size)
     struct gntmap_stats g;
 
     gntmap_get_stats(&g);
-    snprintf(out, size, "refs-free %u ports-bound %u frames-free %lu pages-kept %u "
-             "mapped %lu pool-in-use %lu pool-free %lu",
+    snprintf(out, size, "refs-free %u ports-bound %u frames-free %lu "
+             "mapped %lu pool-in-use %lu pool-free %lu pages-kept %u",
              gnttab_free_refs(), evtchn_bound_count(), (unsigned long)frame_free_count(),
-             vchan_leaked_pages(), (unsigned long)g.mapped, (unsigned long)g.pool_in_use,
-             (unsigned long)g.pool_free);
+             (unsigned long)g.mapped, (unsigned long)g.pool_in_use,
+             (unsigned long)g.pool_free, vchan_leaked_pages());
 }
 
 /* Everything that follows comes back; both directions are checksummed. */
