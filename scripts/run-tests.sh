@@ -274,6 +274,7 @@ toolstack_groups=(
     "--xen shadow migrate_blkfront"
     "blkfront blkfront_restore blkfront_detach restore_services"
     "vchan_server"
+    "vchan_client"
 )
 toolstack_parallel=2
 toolstack_tally() {   # toolstack_tally LABEL OUTFILE RC

@@ -1,14 +1,25 @@
 /*
- * vchan-echo: an example stub domain.  It serves dom0 over a vchan at
- * data/vchan-echo (in its own xenstore home), one connection at a time,
- * for as long as the domain runs; `xl shutdown` ends it cleanly (the
- * connected peer is told first, by drivers/vchan's shutdown hook).
+ * vchan-echo: an example stub domain.  It serves dom0 over a vchan, one
+ * connection at a time, for as long as the domain runs; `xl shutdown` ends
+ * it cleanly (the connected peer is told first, by drivers/vchan's
+ * shutdown hook).  Its command line picks the vchan role:
  *
- * The protocol: the client sends one request per line, the server answers
- * one line each.
+ *   vchan=server          (the default) vchan server at data/vchan-echo, in
+ *                         its own xenstore home; dom0 connects as the client
+ *   vchan=client:<path>   vchan client of a dom0 server at <path> (absolute,
+ *                         or under its own home): minnow maps dom0's pages.
+ *                         It connects whenever the server publishes
+ *                         <path>/ring-ref, and after a connection waits for
+ *                         the server to publish anew
+ *
+ * Either way dom0 asks and minnow answers: one request per line, one line
+ * back for each.
  *
  *   ping            pong
- *   stats           refs-free <n> ports-bound <n> frames-free <n> pages-kept <n>
+ *   stats           refs-free <n> ports-bound <n> frames-free <n> mapped <n>
+ *                   pool-in-use <n> pool-free <n> pages-kept <n>
+ *   p2m             the p2m on the console (P2M lines, mm/p2m_check.c), then
+ *                   the stats line: mapped pages show as foreign
  *   sum <bytes>     (then the bytes)   <crc32> <bytes>     crc32 in hex, as busybox prints it
  *   echo            ok, then every byte that follows comes back, until the
  *                   client closes
@@ -17,6 +28,8 @@
  *
  * From dom0, with Xen's own tool:
  *   vchan-socket-proxy -m client <domid> /local/domain/<domid>/data/vchan-echo -
+ * or, with vchan=client:/local/domain/0/data/vchan-echo on minnow's line:
+ *   vchan-socket-proxy -m server <domid> /local/domain/0/data/vchan-echo -
  *
  * The console says what happened to each connection, with the counts a
  * leak check compares (every grant, port and frame of a connection must
@@ -32,10 +45,15 @@
 #include <minnow/events.h>
 #include <minnow/exit.h>
 #include <minnow/frame.h>
+#include <minnow/gntmap.h>
 #include <minnow/gnttab.h>
+#include <minnow/cmdline.h>
 #include <minnow/hypervisor.h>
+#include <minnow/p2m.h>
 #include <minnow/parse.h>
+#include <minnow/sched.h>
 #include <minnow/vchan.h>
+#include <minnow/xenstore.h>
 #include "crc32.h"
 
 #define SERVICE_PATH  "data/vchan-echo"
@@ -102,11 +120,17 @@ static int reply(struct conn *c, const char *fmt, ...)
     return rc < 0 ? rc : 0;
 }
 
+/* What a leak check compares; mapped and the pool matter to a client. */
 static void counts(char *out, size_t size)
 {
-    snprintf(out, size, "refs-free %u ports-bound %u frames-free %lu pages-kept %u",
+    struct gntmap_stats g;
+
+    gntmap_get_stats(&g);
+    snprintf(out, size, "refs-free %u ports-bound %u frames-free %lu "
+             "mapped %lu pool-in-use %lu pool-free %lu pages-kept %u",
              gnttab_free_refs(), evtchn_bound_count(), (unsigned long)frame_free_count(),
-             vchan_leaked_pages());
+             (unsigned long)g.mapped, (unsigned long)g.pool_in_use,
+             (unsigned long)g.pool_free, vchan_leaked_pages());
 }
 
 /* Everything that follows comes back; both directions are checksummed. */
@@ -148,7 +172,7 @@ static int sum(struct conn *c, uint64_t bytes)
 /* Requests until the client closes or quits: why it ended. */
 static const char *serve(struct conn *c)
 {
-    char line[LINE_MAX], text[128];
+    char line[LINE_MAX], text[160];
     uint64_t bytes;
 
     for (;;) {
@@ -161,7 +185,9 @@ static const char *serve(struct conn *c)
         int rc;
         if (strcmp(line, "ping") == 0) {
             rc = reply(c, "pong\n");
-        } else if (strcmp(line, "stats") == 0) {
+        } else if (strcmp(line, "stats") == 0 || strcmp(line, "p2m") == 0) {
+            if (line[0] == 'p')
+                p2m_dump();
             counts(text, sizeof(text));
             rc = reply(c, "%s\n", text);
         } else if (strncmp(line, "sum ", 4) == 0) {
@@ -184,17 +210,10 @@ static const char *serve(struct conn *c)
     }
 }
 
-int app_main(void)
+/* The server role: a vchan at SERVICE_PATH, one client after another. */
+static int serve_as_server(void)
 {
-    char text[128];
-
-    printk("vchan-echo: memory in use at ready: %lu KiB of %lu KiB\n",
-           (unsigned long)(boot_start_info.nr_pages - frame_free_count()) * 4,
-           (unsigned long)boot_start_info.nr_pages * 4);
-    if (is_initial_domain()) {
-        printk("vchan-echo: running as dom0: no xenstore, no one to serve\n");
-        return EXIT_SUCCESS_STATUS;
-    }
+    char text[160];
 
     printk("vchan-echo: serving dom0 at %s (rings %u bytes each way)\n", SERVICE_PATH,
            RING_BYTES);
@@ -215,4 +234,89 @@ int app_main(void)
         printk("vchan-echo: connection %lu: %s; closed%s (%s)\n", nr, why,
                rc ? " with pages kept" : "", text);
     }
+}
+
+/*
+ * What the server has published at path: "<ring-ref> <event-channel>", or
+ * "" while it has published nothing (libxenvchan writes both in one
+ * transaction and removes path when it closes).
+ */
+static void published(const char *path, char *out, size_t size)
+{
+    char node[160];
+    uint64_t ref, port;
+
+    snprintf(node, sizeof(node), "%s/ring-ref", path);
+    if (xs_read_u64(XS_NO_TX, node, &ref)) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(node, sizeof(node), "%s/event-channel", path);
+    if (xs_read_u64(XS_NO_TX, node, &port)) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out, size, "%lu %lu", (unsigned long)ref, (unsigned long)port);
+}
+
+#define POLL_MS 100
+
+/*
+ * The client role: connect whenever dom0's server has published, serve,
+ * and then wait until what is published changes (a server that closed
+ * removes its nodes; one that died leaves them, and they lead nowhere).
+ * Polling, not a watch: it needs nothing re-armed after a restore.
+ */
+static __attribute__((noreturn)) void serve_as_client(const char *path)
+{
+    char text[160], seen[48] = "", now[48];
+
+    printk("vchan-echo: client of dom0's vchan at %s\n", path);
+    for (unsigned long nr = 1;; nr++) {
+        counts(text, sizeof(text));
+        printk("vchan-echo: connection %lu: waiting for the server (%s)\n", nr, text);
+        for (;;) {
+            published(path, now, sizeof(now));
+            if (!now[0])
+                seen[0] = '\0';            /* gone: the same refs may come back */
+            else if (strcmp(now, seen) != 0)
+                break;
+            msleep(POLL_MS);
+        }
+        snprintf(seen, sizeof(seen), "%s", now);
+
+        struct conn c = { 0 };
+        int rc = vchan_client_open(0, path, &c.v);
+        if (rc) {
+            printk("vchan-echo: connection %lu: cannot connect to %s (ring-ref, port %s): "
+                   "rc=%d\n", nr, path, seen, rc);
+            continue;
+        }
+        counts(text, sizeof(text));
+        printk("vchan-echo: connection %lu: connected (%s)\n", nr, text);
+        const char *why = serve(&c);
+        rc = vchan_close(c.v);
+        counts(text, sizeof(text));
+        printk("vchan-echo: connection %lu: %s; closed%s (%s)\n", nr, why,
+               rc ? " with pages kept" : "", text);
+    }
+}
+
+int app_main(void)
+{
+    printk("vchan-echo: memory in use at ready: %lu KiB of %lu KiB\n",
+           (unsigned long)(boot_start_info.nr_pages - frame_free_count()) * 4,
+           (unsigned long)boot_start_info.nr_pages * 4);
+    if (is_initial_domain()) {
+        printk("vchan-echo: running as dom0: no xenstore, no one to serve\n");
+        return EXIT_SUCCESS_STATUS;
+    }
+
+    const char *role = cmdline_get("vchan");
+    if (!role || strcmp(role, "server") == 0)
+        return serve_as_server();
+    if (strncmp(role, "client:", 7) == 0 && role[7])
+        serve_as_client(role + 7);
+    printk("vchan-echo: vchan=%s: expected vchan=server or vchan=client:<path>\n", role);
+    return EXIT_FAILURE_STATUS;
 }

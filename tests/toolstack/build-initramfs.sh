@@ -294,6 +294,13 @@ if [ ! -x "$OUT/benchwait" ] || [ "$HERE/bench/benchwait.c" -nt "$OUT/benchwait"
         die "cannot build benchwait (libxen-dev)"
 fi
 install -m 755 "$OUT/benchwait" "$OV/usr/bin/benchwait" -D
+# The dom0 vchan server of the vchan_client check (its libraries come with
+# vchan-socket-proxy in the base).
+if [ ! -x "$OUT/vchan-serve" ] || [ "$HERE/vchan-serve.c" -nt "$OUT/vchan-serve" ]; then
+    gcc -O2 -Wall -Wextra -Werror -o "$OUT/vchan-serve" "$HERE/vchan-serve.c" -lxenvchan ||
+        die "cannot build vchan-serve (libxen-dev)"
+fi
+install -m 755 "$OUT/vchan-serve" "$OV/usr/bin/vchan-serve"
 if [ -f "$MINNOW" ]; then
     # Debug info is useless to the domain builder and triples the size.
     # Only for ELF: objcopy would "succeed" on a bzImage and break it.
