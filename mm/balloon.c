@@ -38,17 +38,11 @@
 #include <minnow/p2m.h>
 #include <minnow/pfn_set.h>
 #include <minnow/pt.h>
+#include "balloon_internal.h"
 
 #define RAM_PTE     PTE_KERNEL_RW       /* how mm_init() maps RAM */
 
-static struct {
-    bool ready, target_asked;
-    struct balloon_stats st;
-    xen_pfn_t pfn_limit;
-    const struct e820_pfn_range *ram;   /* where fresh pfns may come from */
-    unsigned int nr_ram;
-    uint64_t keep_free, static_max;
-} bl;
+struct balloon_state balloon;
 static struct e820_pfn_range all_ram;   /* [0, pfn_limit): no ranges given */
 static uint64_t released_before_init;
 
@@ -56,11 +50,11 @@ static uint64_t released_before_init;
  * page is a frame the balloon took from the allocator anyway (the first
  * one met for that chunk going down), and goes back once the chunk is
  * empty: the set cannot fail for want of memory. */
-static struct pfn_set ballooned;
+struct pfn_set balloon_pfns;
 
 /* The extent list of one hypercall, and the pfn of each extent. */
-static xen_pfn_t batch_pfn[BALLOON_MAX_BATCH];
-static xen_pfn_t batch_mfn[BALLOON_MAX_BATCH];
+xen_pfn_t balloon_batch_pfn[BALLOON_MAX_BATCH];
+xen_pfn_t balloon_batch_mfn[BALLOON_MAX_BATCH];
 /* Chunks that got a bitmap page during this batch (freed if still empty). */
 static xen_pfn_t new_chunk[BALLOON_MAX_BATCH];
 
@@ -78,15 +72,15 @@ const char *balloon_block_name(enum balloon_block b)
     return b <= BALLOON_NO_MEMORY ? block_names[b] : "?";
 }
 
-static void note_current(void)
+void balloon_note_current(void)
 {
-    if (bl.st.current_pages < bl.st.low_pages)
-        bl.st.low_pages = bl.st.current_pages;
-    if (bl.st.current_pages > bl.st.high_pages)
-        bl.st.high_pages = bl.st.current_pages;
+    if (balloon.st.current_pages < balloon.st.low_pages)
+        balloon.st.low_pages = balloon.st.current_pages;
+    if (balloon.st.current_pages > balloon.st.high_pages)
+        balloon.st.high_pages = balloon.st.current_pages;
 }
 
-static long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned int n)
+long balloon_reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned int n)
 {
     struct xen_memory_reservation r = {
         .nr_extents = n, .extent_order = 0, .domid = DOMID_SELF,
@@ -97,14 +91,14 @@ static long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned int n)
 }
 
 /* Xen's answer to a reservation op on n extents, as a count in [0, n]. */
-static unsigned int extents_done(const char *what, long rc, unsigned int n)
+unsigned int balloon_extents_done(const char *what, long rc, unsigned int n)
 {
-    if (n > bl.st.max_extents_per_call)
-        bl.st.max_extents_per_call = n;
+    if (n > balloon.st.max_extents_per_call)
+        balloon.st.max_extents_per_call = n;
     if (rc < 0) {
         printk("balloon: %s of %u extents failed, rc %ld\n", what, n, rc);
-        bl.st.last_rc = rc;
-        bl.st.refusals++;
+        balloon.st.last_rc = rc;
+        balloon.st.refusals++;
         return 0;
     }
     if ((unsigned long)rc > n) {
@@ -113,9 +107,9 @@ static unsigned int extents_done(const char *what, long rc, unsigned int n)
     }
     if ((unsigned long)rc < n) {
         printk("balloon: %s did %ld of %u extents\n", what, rc, n);
-        bl.st.partial_results++;
+        balloon.st.partial_results++;
         if (rc == 0)
-            bl.st.refusals++;
+            balloon.st.refusals++;
     }
     return rc;
 }
@@ -125,7 +119,7 @@ static unsigned int run_len(unsigned int i, unsigned int end)
 {
     unsigned int j = i + 1;
 
-    while (j < end && batch_pfn[j] == batch_pfn[j - 1] + 1)
+    while (j < end && balloon_batch_pfn[j] == balloon_batch_pfn[j - 1] + 1)
         j++;
     return j - i;
 }
@@ -140,8 +134,8 @@ static unsigned int mapped_prefix(unsigned int i, unsigned int len)
     unsigned int n = 0;
     uint64_t pte;
 
-    while (n < len && pt_lookup(pt_directmap_va(batch_pfn[i + n]), &pte) == 0 &&
-           (pte & PTE_PRESENT) && pte_mfn(pte) == batch_mfn[i + n])
+    while (n < len && pt_lookup(pt_directmap_va(balloon_batch_pfn[i + n]), &pte) == 0 &&
+           (pte & PTE_PRESENT) && pte_mfn(pte) == balloon_batch_mfn[i + n])
         n++;
     return n;
 }
@@ -157,20 +151,20 @@ static unsigned int restore_run(unsigned int i, unsigned int len)
     unsigned int mapped;
 
     for (unsigned int k = i; k < i + len; k++)
-        if (!p2m_try_set(batch_pfn[k], batch_mfn[k])) {
+        if (!p2m_try_set(balloon_batch_pfn[k], balloon_batch_mfn[k])) {
             printk("balloon: pfn %#lx: cannot restore its p2m entry\n",
-                   (unsigned long)batch_pfn[k]);
-            bl.st.lost_pages += i + len - k;
+                   (unsigned long)balloon_batch_pfn[k]);
+            balloon.st.lost_pages += i + len - k;
             return i + len - k;
         }
-    int rc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], len, RAM_PTE,
+    int rc = pt_map_mfns(pt_directmap_va(balloon_batch_pfn[i]), &balloon_batch_mfn[i], len, RAM_PTE,
                          PT_SKIP_PRESENT);
     mapped = rc ? mapped_prefix(i, len) : len;
-    frame_free_range(batch_pfn[i], mapped);
+    frame_free_range(balloon_batch_pfn[i], mapped);
     if (rc) {
         printk("balloon: cannot map pfns %#lx+%u again, rc %d; %u pages lost\n",
-               (unsigned long)batch_pfn[i + mapped], len - mapped, rc, len - mapped);
-        bl.st.lost_pages += len - mapped;
+               (unsigned long)balloon_batch_pfn[i + mapped], len - mapped, rc, len - mapped);
+        balloon.st.lost_pages += len - mapped;
     }
     return len - mapped;
 }
@@ -187,7 +181,7 @@ static void restore_range(unsigned int from, unsigned int to)
 /* A chunk of the set that holds nothing gives its page back. */
 static void trim(xen_pfn_t pfn)
 {
-    xen_pfn_t page = pfn_set_take_page(&ballooned, pfn);
+    xen_pfn_t page = pfn_set_take_page(&balloon_pfns, pfn);
 
     if (page != NO_FRAME)
         frame_free(page);
@@ -195,7 +189,7 @@ static void trim(xen_pfn_t pfn)
 
 /* ---- down ------------------------------------------------------------------ */
 
-/* Take up to want free frames into batch_pfn; new bitmap chunks noted. */
+/* Take up to want free frames into balloon_batch_pfn; new bitmap chunks noted. */
 static unsigned int gather_frames(unsigned int want, unsigned int *nnew)
 {
     unsigned int n = 0;
@@ -203,8 +197,8 @@ static unsigned int gather_frames(unsigned int want, unsigned int *nnew)
 
     *nnew = 0;
     while (n < want) {
-        if (frame_free_count() <= bl.keep_free || frame_alloc(&pfn)) {
-            bl.st.block = BALLOON_NO_FREE_FRAMES;
+        if (frame_free_count() <= balloon.keep_free || frame_alloc(&pfn)) {
+            balloon.st.block = BALLOON_NO_FREE_FRAMES;
             break;
         }
         if (pfn >= PFN_SET_MAX_PFNS) {
@@ -212,12 +206,12 @@ static unsigned int gather_frames(unsigned int want, unsigned int *nnew)
             frame_free(pfn);
             break;
         }
-        if (!pfn_set_has_page(&ballooned, pfn)) {
-            pfn_set_give_page(&ballooned, pfn, pfn);
+        if (!pfn_set_has_page(&balloon_pfns, pfn)) {
+            pfn_set_give_page(&balloon_pfns, pfn, pfn);
             new_chunk[(*nnew)++] = pfn;
             continue;
         }
-        batch_pfn[n++] = pfn;
+        balloon_batch_pfn[n++] = pfn;
     }
     return n;
 }
@@ -230,19 +224,19 @@ static unsigned int detach_frames(unsigned int n)
 {
     for (unsigned int i = 0; i < n;) {
         unsigned int len = run_len(i, n);
-        int rc = pt_unmap_range(pt_directmap_va(batch_pfn[i]), len, PT_ALLOW_CHANGE_LIVE);
+        int rc = pt_unmap_range(pt_directmap_va(balloon_batch_pfn[i]), len, PT_ALLOW_CHANGE_LIVE);
 
         if (rc) {
             printk("balloon: cannot unmap pfns %#lx+%u, rc %d\n",
-                   (unsigned long)batch_pfn[i], len, rc);
+                   (unsigned long)balloon_batch_pfn[i], len, rc);
             restore_range(i, n);
             return i;
         }
         for (unsigned int k = i; k < i + len; k++) {
             /* A RAM entry sits in a private leaf: storing ~0 never allocates. */
-            if (!p2m_try_set(batch_pfn[k], INVALID_P2M_ENTRY)) {
+            if (!p2m_try_set(balloon_batch_pfn[k], INVALID_P2M_ENTRY)) {
                 printk("balloon: pfn %#lx: p2m entry cannot be cleared\n",
-                       (unsigned long)batch_pfn[k]);
+                       (unsigned long)balloon_batch_pfn[k]);
                 restore_range(i, n);
                 return i;
             }
@@ -257,25 +251,25 @@ static long down_batch(unsigned int want)
     unsigned int nnew, n = gather_frames(want, &nnew), done;
 
     for (unsigned int i = 0; i < n; i++) {
-        batch_mfn[i] = pfn_to_mfn(batch_pfn[i]);
-        if (bl.st.scrub)
-            memset(xen_mm_page(batch_pfn[i]), 0, PAGE_SIZE);
+        balloon_batch_mfn[i] = pfn_to_mfn(balloon_batch_pfn[i]);
+        if (balloon.st.scrub)
+            memset(xen_mm_page(balloon_batch_pfn[i]), 0, PAGE_SIZE);
     }
     n = detach_frames(n);
     if (n) {
-        long rc = reservation_op(XENMEM_decrease_reservation, batch_mfn, n);
-        bl.st.down_calls++;
-        done = extents_done("decrease_reservation", rc, n);
+        long rc = balloon_reservation_op(XENMEM_decrease_reservation, balloon_batch_mfn, n);
+        balloon.st.down_calls++;
+        done = balloon_extents_done("decrease_reservation", rc, n);
         restore_range(done, n);
         for (unsigned int i = 0; i < done; i++)
-            if (!pfn_set_add(&ballooned, batch_pfn[i]))
+            if (!pfn_set_add(&balloon_pfns, balloon_batch_pfn[i]))
                 printk("balloon: pfn %#lx is already in the balloon\n",
-                       (unsigned long)batch_pfn[i]);
-        bl.st.current_pages -= done;
-        bl.st.pages_down += done;
-        note_current();
+                       (unsigned long)balloon_batch_pfn[i]);
+        balloon.st.current_pages -= done;
+        balloon.st.pages_down += done;
+        balloon_note_current();
         if (done < n)
-            bl.st.block = BALLOON_XEN_REFUSED;
+            balloon.st.block = BALLOON_XEN_REFUSED;
     } else {
         done = 0;
     }
@@ -289,9 +283,9 @@ static uint64_t in_batches(uint64_t nr, long (*batch)(unsigned int want))
 {
     uint64_t done = 0;
 
-    bl.st.block = BALLOON_OK;
+    balloon.st.block = BALLOON_OK;
     while (done < nr) {
-        unsigned int want = nr - done < bl.st.batch ? nr - done : bl.st.batch;
+        unsigned int want = nr - done < balloon.st.batch ? nr - done : balloon.st.batch;
         long got = batch(want);
 
         done += got;
@@ -305,12 +299,12 @@ long balloon_down(uint64_t nr)
 {
     uint64_t done;
 
-    if (!bl.ready)
+    if (!balloon.ready)
         return -EINVAL;
     done = in_batches(nr, down_batch);
     if (done)
         return done;
-    return bl.st.block == BALLOON_NO_FREE_FRAMES ? -ENOMEM : -EBUSY;
+    return balloon.st.block == BALLOON_NO_FREE_FRAMES ? -ENOMEM : -EBUSY;
 }
 
 /* ---- up -------------------------------------------------------------------- */
@@ -323,22 +317,22 @@ long balloon_down(uint64_t nr)
  */
 static unsigned int pick_fresh(unsigned int n, unsigned int want)
 {
-    for (unsigned int r = 0; r < bl.nr_ram && n < want; r++) {
-        xen_pfn_t pfn = bl.ram[r].start > bl.st.top_pfn ? bl.ram[r].start : bl.st.top_pfn;
-        xen_pfn_t end = bl.ram[r].end < bl.pfn_limit ? bl.ram[r].end : bl.pfn_limit;
+    for (unsigned int r = 0; r < balloon.nr_ram && n < want; r++) {
+        xen_pfn_t pfn = balloon.ram[r].start > balloon.st.top_pfn ? balloon.ram[r].start : balloon.st.top_pfn;
+        xen_pfn_t end = balloon.ram[r].end < balloon.pfn_limit ? balloon.ram[r].end : balloon.pfn_limit;
 
         while (pfn < end && n < want) {
             xen_pfn_t run_end;
 
             for (pfn = p2m_find_missing(pfn, end, &run_end); pfn < run_end && n < want;)
-                batch_pfn[n++] = pfn++;
+                balloon_batch_pfn[n++] = pfn++;
         }
     }
     if (n < want) {
         if (n == 0)
             printk("balloon: no pfn left below %#lx to populate\n",
-                   (unsigned long)bl.pfn_limit);
-        bl.st.block = BALLOON_NO_PFN_SPACE;
+                   (unsigned long)balloon.pfn_limit);
+        balloon.st.block = BALLOON_NO_PFN_SPACE;
     }
     return n;
 }
@@ -358,38 +352,38 @@ static unsigned int place_run(unsigned int i, unsigned int len, unsigned int *st
 
     *stuck = 0;
     for (k = i; k < i + len; k++) {
-        rc = p2m_set(batch_pfn[k], batch_mfn[k]);
+        rc = p2m_set(balloon_batch_pfn[k], balloon_batch_mfn[k]);
         if (rc)
             break;
     }
     if (k > i) {
-        int mrc = pt_map_mfns(pt_directmap_va(batch_pfn[i]), &batch_mfn[i], k - i,
+        int mrc = pt_map_mfns(pt_directmap_va(balloon_batch_pfn[i]), &balloon_batch_mfn[i], k - i,
                               RAM_PTE, 0);
         mapped = mrc ? mapped_prefix(i, k - i) : k - i;
         if (mrc) {
             /* The chunks mapped before the failure are placed; the rest
              * lose any mapping first, then their p2m entries. */
-            int urc = pt_unmap_range(pt_directmap_va(batch_pfn[i + mapped]), k - i - mapped,
+            int urc = pt_unmap_range(pt_directmap_va(balloon_batch_pfn[i + mapped]), k - i - mapped,
                                      PT_ALLOW_CHANGE_LIVE);
             if (urc) {
                 printk("balloon: cannot unmap pfns %#lx+%u, rc %d; %u pages lost\n",
-                       (unsigned long)batch_pfn[i + mapped], k - i - mapped, urc,
+                       (unsigned long)balloon_batch_pfn[i + mapped], k - i - mapped, urc,
                        k - i - mapped);
                 *stuck = k - i - mapped;
-                bl.st.lost_pages += *stuck;
+                balloon.st.lost_pages += *stuck;
             } else {
                 for (unsigned int j = i + mapped; j < k; j++)
-                    p2m_try_set(batch_pfn[j], INVALID_P2M_ENTRY);
+                    p2m_try_set(balloon_batch_pfn[j], INVALID_P2M_ENTRY);
             }
             rc = mrc;
             k = i + mapped;
         }
-        frame_free_range(batch_pfn[i], k - i);
+        frame_free_range(balloon_batch_pfn[i], k - i);
     }
     if (rc) {
         printk("balloon: placed %u of %u new frames at pfn %#lx, then rc %d\n",
-               k - i, len, (unsigned long)batch_pfn[i], rc);
-        bl.st.block = rc == -ENOMEM ? BALLOON_NO_MEMORY : BALLOON_NO_PFN_SPACE;
+               k - i, len, (unsigned long)balloon_batch_pfn[i], rc);
+        balloon.st.block = rc == -ENOMEM ? BALLOON_NO_MEMORY : BALLOON_NO_PFN_SPACE;
     }
     return k - i;
 }
@@ -402,34 +396,34 @@ static void give_back(unsigned int from, unsigned int to)
 
     if (!n)
         return;
-    rc = reservation_op(XENMEM_decrease_reservation, &batch_mfn[from], n);
-    bl.st.down_calls++;
-    taken = extents_done("decrease_reservation (give back)", rc, n);
-    bl.st.given_back += taken;
-    bl.st.current_pages -= taken;
+    rc = balloon_reservation_op(XENMEM_decrease_reservation, &balloon_batch_mfn[from], n);
+    balloon.st.down_calls++;
+    taken = balloon_extents_done("decrease_reservation (give back)", rc, n);
+    balloon.st.given_back += taken;
+    balloon.st.current_pages -= taken;
     if (taken < n) {
         printk("balloon: %u new frames can be neither placed nor returned: lost\n",
                n - taken);
-        bl.st.lost_pages += n - taken;
+        balloon.st.lost_pages += n - taken;
     }
 }
 
 static long up_batch(unsigned int want)
 {
-    unsigned int n = pfn_set_collect(&ballooned, 0, batch_pfn, want), refilled = n;
+    unsigned int n = pfn_set_collect(&balloon_pfns, 0, balloon_batch_pfn, want), refilled = n;
     unsigned int done, placed = 0;
     long rc;
 
     n = pick_fresh(n, want);
     if (!n)
         return 0;
-    memcpy(batch_mfn, batch_pfn, n * sizeof(batch_mfn[0]));
-    rc = reservation_op(XENMEM_populate_physmap, batch_mfn, n);
-    bl.st.up_calls++;
-    done = extents_done("populate_physmap", rc, n);
-    bl.st.current_pages += done;
+    memcpy(balloon_batch_mfn, balloon_batch_pfn, n * sizeof(balloon_batch_mfn[0]));
+    rc = balloon_reservation_op(XENMEM_populate_physmap, balloon_batch_mfn, n);
+    balloon.st.up_calls++;
+    done = balloon_extents_done("populate_physmap", rc, n);
+    balloon.st.current_pages += done;
     if (done < n)
-        bl.st.block = BALLOON_XEN_REFUSED;
+        balloon.st.block = BALLOON_XEN_REFUSED;
 
     while (placed < done) {
         unsigned int len = run_len(placed, done), stuck;
@@ -444,15 +438,15 @@ static long up_batch(unsigned int want)
 
     for (unsigned int i = 0; i < placed; i++) {
         if (i >= refilled)
-            bl.st.top_pfn = batch_pfn[i] + 1;
-        else if (!pfn_set_remove(&ballooned, batch_pfn[i]))
+            balloon.st.top_pfn = balloon_batch_pfn[i] + 1;
+        else if (!pfn_set_remove(&balloon_pfns, balloon_batch_pfn[i]))
             printk("balloon: pfn %#lx is not in the balloon\n",
-                   (unsigned long)batch_pfn[i]);
+                   (unsigned long)balloon_batch_pfn[i]);
     }
     for (unsigned int i = 0; i < placed && i < refilled; i++)
-        trim(batch_pfn[i]);
-    bl.st.pages_up += placed;
-    note_current();
+        trim(balloon_batch_pfn[i]);
+    balloon.st.pages_up += placed;
+    balloon_note_current();
     return placed;
 }
 
@@ -460,12 +454,12 @@ long balloon_up(uint64_t nr)
 {
     uint64_t done;
 
-    if (!bl.ready)
+    if (!balloon.ready)
         return -EINVAL;
     done = in_batches(nr, up_batch);
     if (done)
         return done;
-    switch (bl.st.block) {
+    switch (balloon.st.block) {
     case BALLOON_NO_MEMORY:
         return -ENOMEM;
     case BALLOON_NO_PFN_SPACE:
@@ -479,22 +473,22 @@ long balloon_up(uint64_t nr)
 
 int balloon_lend(xen_pfn_t *out, unsigned int n)
 {
-    if (!bl.ready)
+    if (!balloon.ready)
         return -EINVAL;
-    if (ballooned.members < n) {
-        uint64_t want = n - ballooned.members;
+    if (balloon_pfns.members < n) {
+        uint64_t want = n - balloon_pfns.members;
         long got = balloon_down(want);
 
         if (got < 0 || (uint64_t)got < want) {
             printk("balloon: cannot lend %u pfns: %lu in the balloon, giving %lu more "
-                   "to Xen did %ld (%s)\n", n, (unsigned long)ballooned.members,
-                   (unsigned long)want, got, balloon_block_name(bl.st.block));
+                   "to Xen did %ld (%s)\n", n, (unsigned long)balloon_pfns.members,
+                   (unsigned long)want, got, balloon_block_name(balloon.st.block));
             return got < 0 ? (int)got : -ENOMEM;
         }
     }
     /* The chunks keep their bitmap pages: taking back then needs no frame. */
     for (unsigned int done = 0; done < n;) {
-        unsigned int k = pfn_set_collect(&ballooned, 0, &out[done], n - done);
+        unsigned int k = pfn_set_collect(&balloon_pfns, 0, &out[done], n - done);
 
         if (k == 0) {           /* cannot happen: members >= n was checked */
             printk("balloon: the balloon lost count while lending\n");
@@ -502,10 +496,10 @@ int balloon_lend(xen_pfn_t *out, unsigned int n)
             return -EFAULT;
         }
         for (unsigned int i = done; i < done + k; i++)
-            pfn_set_remove(&ballooned, out[i]);
+            pfn_set_remove(&balloon_pfns, out[i]);
         done += k;
-        bl.st.lent_pages += k;
-        bl.st.lent_total += k;
+        balloon.st.lent_pages += k;
+        balloon.st.lent_total += k;
     }
     return 0;
 }
@@ -515,23 +509,23 @@ int balloon_take_back(const xen_pfn_t *pfns, unsigned int n)
     for (unsigned int i = 0; i < n; i++) {
         xen_pfn_t pfn = pfns[i], page;
 
-        if (bl.st.lent_pages == 0 || pfn >= bl.st.top_pfn ||
-            pfn_set_contains(&ballooned, pfn) || p2m_get(pfn) != INVALID_P2M_ENTRY) {
+        if (balloon.st.lent_pages == 0 || pfn >= balloon.st.top_pfn ||
+            pfn_set_contains(&balloon_pfns, pfn) || p2m_get(pfn) != INVALID_P2M_ENTRY) {
             printk("balloon: pfn %#lx cannot come back: not a lent pfn (p2m %#lx)\n",
                    (unsigned long)pfn, (unsigned long)p2m_get(pfn));
             return -EINVAL;
         }
-        if (!pfn_set_has_page(&ballooned, pfn)) {
+        if (!pfn_set_has_page(&balloon_pfns, pfn)) {
             if (frame_alloc(&page)) {
                 printk("balloon: no frame for the bitmap of pfn %#lx: %u pfns stay "
                        "lent\n", (unsigned long)pfn, n - i);
                 return -ENOMEM;
             }
-            pfn_set_give_page(&ballooned, pfn, page);
+            pfn_set_give_page(&balloon_pfns, pfn, page);
         }
-        pfn_set_add(&ballooned, pfn);
-        bl.st.lent_pages--;
-        bl.st.returned_total++;
+        pfn_set_add(&balloon_pfns, pfn);
+        balloon.st.lent_pages--;
+        balloon.st.returned_total++;
     }
     return 0;
 }
@@ -544,51 +538,51 @@ uint64_t balloon_max_pages(void)
     long rc = xen_memory_op(XENMEM_maximum_reservation, &self);
 
     if (rc < 0) {
-        if (bl.st.last_rc != rc)
+        if (balloon.st.last_rc != rc)
             printk("balloon: XENMEM_maximum_reservation failed, rc %ld; keeping "
-                   "%lu pages\n", rc, (unsigned long)bl.st.max_pages);
-        bl.st.last_rc = rc;
+                   "%lu pages\n", rc, (unsigned long)balloon.st.max_pages);
+        balloon.st.last_rc = rc;
     } else {
-        bl.st.max_pages = rc;
-        if (bl.static_max && bl.static_max < bl.st.max_pages)
-            bl.st.max_pages = bl.static_max;
+        balloon.st.max_pages = rc;
+        if (balloon.static_max && balloon.static_max < balloon.st.max_pages)
+            balloon.st.max_pages = balloon.static_max;
     }
-    return bl.st.max_pages;
+    return balloon.st.max_pages;
 }
 
 static uint64_t clamp_target(uint64_t pages, bool say)
 {
     uint64_t t = pages;
 
-    if (t > bl.st.max_pages) {
+    if (t > balloon.st.max_pages) {
         if (say)
             printk("balloon: target %lu KiB is above the maximum %lu KiB; clamped\n",
-                   (unsigned long)(pages * 4), (unsigned long)(bl.st.max_pages * 4));
-        t = bl.st.max_pages;
+                   (unsigned long)(pages * 4), (unsigned long)(balloon.st.max_pages * 4));
+        t = balloon.st.max_pages;
     }
-    if (t < bl.st.min_pages) {
+    if (t < balloon.st.min_pages) {
         if (say)
             printk("balloon: target %lu KiB is below the minimum %lu KiB; clamped\n",
-                   (unsigned long)(pages * 4), (unsigned long)(bl.st.min_pages * 4));
-        t = bl.st.min_pages;
+                   (unsigned long)(pages * 4), (unsigned long)(balloon.st.min_pages * 4));
+        t = balloon.st.min_pages;
     }
     return t;
 }
 
 uint64_t balloon_set_target(uint64_t pages)
 {
-    if (!bl.ready)
+    if (!balloon.ready)
         return 0;
-    bl.target_asked = true;
-    bl.st.requested_pages = pages;
+    balloon.target_asked = true;
+    balloon.st.requested_pages = pages;
     balloon_max_pages();
-    bl.st.target_pages = clamp_target(pages, true);
-    return bl.st.target_pages;
+    balloon.st.target_pages = clamp_target(pages, true);
+    return balloon.st.target_pages;
 }
 
 void balloon_set_static_max(uint64_t pages)
 {
-    bl.static_max = pages;
+    balloon.static_max = pages;
 }
 
 void balloon_set_batch(unsigned int batch)
@@ -599,32 +593,32 @@ void balloon_set_batch(unsigned int batch)
         printk("balloon: batch %u too large; using %u\n", batch, BALLOON_MAX_BATCH);
         batch = BALLOON_MAX_BATCH;
     }
-    bl.st.batch = batch;
+    balloon.st.batch = batch;
 }
 
 void balloon_set_scrub(bool scrub)
 {
-    bl.st.scrub = scrub;
+    balloon.st.scrub = scrub;
 }
 
 long balloon_step(uint64_t max_pages)
 {
-    uint64_t cur = bl.st.current_pages, t;
+    uint64_t cur = balloon.st.current_pages, t;
 
-    if (!bl.ready)
+    if (!balloon.ready)
         return -EINVAL;
     balloon_max_pages();
-    t = bl.st.target_pages = clamp_target(bl.st.requested_pages, false);
+    t = balloon.st.target_pages = clamp_target(balloon.st.requested_pages, false);
     if (cur > t)
         return balloon_down(t + max_pages < cur ? max_pages : cur - t);
     if (cur < t) {
-        if (cur >= bl.st.max_pages) {
-            bl.st.block = BALLOON_AT_MAX;
+        if (cur >= balloon.st.max_pages) {
+            balloon.st.block = BALLOON_AT_MAX;
             return -ENOSPC;
         }
         return balloon_up(cur + max_pages < t ? max_pages : t - cur);
     }
-    bl.st.block = BALLOON_OK;
+    balloon.st.block = BALLOON_OK;
     return 0;
 }
 
@@ -632,16 +626,16 @@ long balloon_step(uint64_t max_pages)
 
 void balloon_note_released(uint64_t pages)
 {
-    if (!bl.ready) {
+    if (!balloon.ready) {
         released_before_init += pages;
         return;
     }
-    bl.st.released_at_boot += pages;
-    if (!bl.target_asked)
-        bl.st.requested_pages += pages;
+    balloon.st.released_at_boot += pages;
+    if (!balloon.target_asked)
+        balloon.st.requested_pages += pages;
 }
 
-static long current_reservation(void)
+long balloon_current_reservation(void)
 {
     domid_t self = DOMID_SELF;
     long rc = xen_memory_op(XENMEM_current_reservation, &self);
@@ -651,179 +645,79 @@ static long current_reservation(void)
     return rc;
 }
 
-/* ---- after a restore ---------------------------------------------------- */
-
-/*
- * Give back frames [0, n) of the batch (their pfns are in the balloon and
- * their p2m entries ~0 already).  Xen checks each is ours: one it refuses
- * is skipped and stays where it is.  Returns how many went.
- */
-static unsigned int release_repopulated(unsigned int n)
-{
-    unsigned int i = 0, gone = 0;
-
-    while (i < n) {
-        long rc = reservation_op(XENMEM_decrease_reservation, &batch_mfn[i], n - i);
-        unsigned int done;
-
-        bl.st.down_calls++;
-        done = extents_done("decrease_reservation (repopulated)", rc, n - i);
-        gone += done;
-        i += done;
-        if (i < n) {
-            printk("balloon: Xen keeps mfn %#lx behind ballooned pfn %#lx\n",
-                   (unsigned long)batch_mfn[i], (unsigned long)batch_pfn[i]);
-            i++;
-        }
-    }
-    return gone;
-}
-
-/*
- * Ballooned pfns whose p2m entry names a frame: the restore wrote one there
- * (its own pfn -> mfn list replaces the guest's p2m).  Trusted only when
- * Xen's m2p says the frame is at that pfn, as populate_physmap leaves it;
- * either way the entry goes back to ~0, as every ballooned pfn's is.
- */
-static uint64_t reclaim_from_p2m(void)
-{
-    xen_pfn_t from = 0, pfns[64];
-    uint64_t gone = 0;
-    unsigned int got, n = 0;
-
-    while ((got = pfn_set_collect(&ballooned, from, pfns, 64)) > 0) {
-        for (unsigned int k = 0; k < got; k++) {
-            xen_pfn_t pfn = pfns[k], e = p2m_get(pfn);
-
-            if (e == INVALID_P2M_ENTRY)
-                continue;
-            if (!p2m_try_set(pfn, INVALID_P2M_ENTRY)) {
-                printk("balloon: ballooned pfn %#lx holds %#lx and cannot be cleared\n",
-                       (unsigned long)pfn, (unsigned long)e);
-                continue;
-            }
-            if ((e & P2M_FRAME_BITS) || mfn_to_pfn(e) != pfn) {
-                printk("balloon: ballooned pfn %#lx held %#lx, which Xen's m2p does not "
-                       "place there: cleared, not released\n",
-                       (unsigned long)pfn, (unsigned long)e);
-                continue;
-            }
-            batch_pfn[n] = pfn;
-            batch_mfn[n++] = e;
-            if (n == BALLOON_MAX_BATCH) {
-                gone += release_repopulated(n);
-                n = 0;
-            }
-        }
-        from = pfns[got - 1] + 1;
-    }
-    return gone + release_repopulated(n);
-}
-
-int balloon_resync(void)
-{
-    long xen = current_reservation();
-    uint64_t own = bl.st.current_pages, gone;
-
-    if (xen < 0)
-        return xen;
-    /*
-     * A live migration copies memory while minnow runs.  A page ballooned
-     * out after the tools sent it was populated on the receiving side, and
-     * 4.17's restore never frees a pfn that a later round marks absent:
-     * Xen counts it, minnow does not (docs/suspend.md, "Live migration").
-     */
-    gone = reclaim_from_p2m();
-    if ((uint64_t)xen != own || gone) {
-        long now = current_reservation();
-
-        printk("balloon: after the resume Xen counted %ld pages, minnow %lu (%+ld); "
-               "released %lu frames the restore had populated behind ballooned-out "
-               "pfns; Xen now counts %ld%s\n",
-               xen, (unsigned long)own, xen - (long)own, (unsigned long)gone, now,
-               now == (long)own ? "" : ": still differs");
-        bl.st.repopulated += gone;
-        if (now >= 0)
-            xen = now;
-    }
-    bl.st.current_pages = xen;
-    note_current();
-    return 0;
-}
-
 int balloon_init(const struct balloon_config *cfg)
 {
     uint64_t in_use;
     int rc;
 
-    memset(&bl, 0, sizeof(bl));
-    pfn_set_init(&ballooned);
+    memset(&balloon, 0, sizeof(balloon));
+    pfn_set_init(&balloon_pfns);
     if (!p2m_ready()) {
         printk("balloon: needs the p2m\n");
         return -EINVAL;
     }
-    rc = current_reservation();
+    rc = balloon_current_reservation();
     if (rc < 0)
         return rc;
-    bl.st.current_pages = rc;
-    bl.st.low_pages = bl.st.high_pages = bl.st.current_pages;
-    bl.static_max = cfg->static_max_pages;
-    bl.keep_free = cfg->keep_free ? cfg->keep_free : BALLOON_DEFAULT_KEEP_FREE;
+    balloon.st.current_pages = rc;
+    balloon.st.low_pages = balloon.st.high_pages = balloon.st.current_pages;
+    balloon.static_max = cfg->static_max_pages;
+    balloon.keep_free = cfg->keep_free ? cfg->keep_free : BALLOON_DEFAULT_KEEP_FREE;
     balloon_set_batch(cfg->batch);
-    bl.st.scrub = cfg->scrub;
-    bl.pfn_limit = cfg->pfn_limit;
-    if (bl.pfn_limit > p2m_table_limit)
-        bl.pfn_limit = p2m_table_limit;
-    if (bl.pfn_limit > PFN_SET_MAX_PFNS)
-        bl.pfn_limit = PFN_SET_MAX_PFNS;
-    all_ram = (struct e820_pfn_range){ 0, bl.pfn_limit };
-    bl.ram = cfg->ram ? cfg->ram : &all_ram;
-    bl.nr_ram = cfg->ram ? cfg->nr_ram : 1;
-    bl.st.top_pfn = p2m_max_pfn();
+    balloon.st.scrub = cfg->scrub;
+    balloon.pfn_limit = cfg->pfn_limit;
+    if (balloon.pfn_limit > p2m_table_limit)
+        balloon.pfn_limit = p2m_table_limit;
+    if (balloon.pfn_limit > PFN_SET_MAX_PFNS)
+        balloon.pfn_limit = PFN_SET_MAX_PFNS;
+    all_ram = (struct e820_pfn_range){ 0, balloon.pfn_limit };
+    balloon.ram = cfg->ram ? cfg->ram : &all_ram;
+    balloon.nr_ram = cfg->ram ? cfg->nr_ram : 1;
+    balloon.st.top_pfn = p2m_max_pfn();
 
-    in_use = bl.st.current_pages - frame_free_count();
-    bl.st.min_pages = cfg->min_pages ? cfg->min_pages : in_use + BALLOON_MIN_HEADROOM;
-    if (bl.st.min_pages > bl.st.current_pages) {
+    in_use = balloon.st.current_pages - frame_free_count();
+    balloon.st.min_pages = cfg->min_pages ? cfg->min_pages : in_use + BALLOON_MIN_HEADROOM;
+    if (balloon.st.min_pages > balloon.st.current_pages) {
         printk("balloon: minimum %lu pages is above the %lu held; using that\n",
-               (unsigned long)bl.st.min_pages, (unsigned long)bl.st.current_pages);
-        bl.st.min_pages = bl.st.current_pages;
+               (unsigned long)balloon.st.min_pages, (unsigned long)balloon.st.current_pages);
+        balloon.st.min_pages = balloon.st.current_pages;
     }
     balloon_max_pages();
-    bl.st.released_at_boot = released_before_init;
-    bl.st.requested_pages = bl.st.current_pages + released_before_init;
+    balloon.st.released_at_boot = released_before_init;
+    balloon.st.requested_pages = balloon.st.current_pages + released_before_init;
     released_before_init = 0;
-    bl.st.target_pages = clamp_target(bl.st.requested_pages, false);
-    bl.ready = true;
+    balloon.st.target_pages = clamp_target(balloon.st.requested_pages, false);
+    balloon.ready = true;
     return 0;
 }
 
 bool balloon_ready(void)
 {
-    return bl.ready;
+    return balloon.ready;
 }
 
 void balloon_fini(void)
 {
-    memset(&bl, 0, sizeof(bl));
-    pfn_set_init(&ballooned);
+    memset(&balloon, 0, sizeof(balloon));
+    pfn_set_init(&balloon_pfns);
     released_before_init = 0;
 }
 
 bool balloon_pfn_is_ballooned(xen_pfn_t pfn)
 {
-    return pfn_set_contains(&ballooned, pfn);
+    return pfn_set_contains(&balloon_pfns, pfn);
 }
 
 xen_pfn_t balloon_next_ballooned(xen_pfn_t from)
 {
     xen_pfn_t pfn;
 
-    return pfn_set_collect(&ballooned, from, &pfn, 1) ? pfn : NO_FRAME;
+    return pfn_set_collect(&balloon_pfns, from, &pfn, 1) ? pfn : NO_FRAME;
 }
 
 void balloon_get_stats(struct balloon_stats *out)
 {
-    *out = bl.st;
-    out->ballooned_pages = ballooned.members;
-    out->bitmap_pages = ballooned.pages;
+    *out = balloon.st;
+    out->ballooned_pages = balloon_pfns.members;
+    out->bitmap_pages = balloon_pfns.pages;
 }
