@@ -229,3 +229,17 @@ need_linux_domu() {
     [ -f /toolstack/linux/vmlinux ] ||
         skip "no Linux domU in dom0 (scripts/run-toolstack.sh --linux-domu)"
 }
+
+# sector_pattern TAG FIRST COUNT FILLBASE: the 512-byte sectors FIRST..
+# FIRST+COUNT-1 as tests/guest/blkfront_disk.h draws them: "TAG-<n>\n",
+# then the byte FILLBASE + n % 26 (65 = 'A', 97 = 'a').
+sector_pattern() {
+    awk -v tag="$1" -v first="$2" -v n="$3" -v base="$4" 'BEGIN {
+        for (s = first; s < first + n; s++) {
+            h = tag "-" s "\n"
+            f = sprintf("%c", base + s % 26)
+            while (length(f) < 512) f = f f
+            printf "%s%s", h, substr(f, 1, 512 - length(h))
+        }
+    }'
+}

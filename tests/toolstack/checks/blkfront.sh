@@ -12,18 +12,6 @@ need_minnow
 disk=/dev/ram0
 [ -b $disk ] || skip "no $disk (brd not loaded by /init)"
 
-# gen TAG FIRST COUNT FILLBASE: the 512-byte sectors FIRST..FIRST+COUNT-1,
-# each "TAG-<n>\n" then the byte FILLBASE + n % 26 (65 = 'A', 97 = 'a').
-gen() {
-    awk -v tag="$1" -v first="$2" -v n="$3" -v base="$4" 'BEGIN {
-        for (s = first; s < first + n; s++) {
-            h = tag "-" s "\n"
-            f = sprintf("%c", base + s % 26)
-            while (length(f) < 512) f = f f
-            printf "%s%s", h, substr(f, 1, 512 - length(h))
-        }
-    }'
-}
 # Block-device I/O in dom0 goes through its page cache; blkback's does not.
 settle() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 # disk_matches FIRST COUNT FILE: the disk's sectors equal FILE.
@@ -63,7 +51,7 @@ destroy_by_name() {
 # ---- dom0 prepares the disk
 t0=$(cut -d' ' -f1 /proc/uptime)
 dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null || fail "cannot zero $disk"
-gen minnow-sector 0 256 97 > "$CHECK_DIR/pattern.bin"
+sector_pattern minnow-sector 0 256 97 > "$CHECK_DIR/pattern.bin"
 dd if="$CHECK_DIR/pattern.bin" of=$disk bs=512 conv=notrunc 2>/dev/null ||
     fail "cannot write the pattern to $disk"
 disk_matches 0 256 "$CHECK_DIR/pattern.bin" || fail "dom0 cannot read its own pattern back"
@@ -98,7 +86,7 @@ seen=$(console_text blkdisk | sed -n 's/^blkfront: vbd\/[0-9]*: connected to .*:
 [ "$seen" = "$disk_sectors" ] || fail "minnow saw '$seen' sectors, dom0's $disk has $disk_sectors"
 
 # What minnow wrote is on the disk, exactly.
-gen minnow-wrote 4096 200 65 > "$CHECK_DIR/wrote.bin"
+sector_pattern minnow-wrote 4096 200 65 > "$CHECK_DIR/wrote.bin"
 disk_matches 4096 200 "$CHECK_DIR/wrote.bin" || fail "sectors 4096..4295 do not hold what minnow wrote"
 dd if=/dev/zero bs=512 count=1 2>/dev/null > "$CHECK_DIR/zero.bin"
 disk_matches 4095 1 "$CHECK_DIR/zero.bin" && disk_matches 4296 1 "$CHECK_DIR/zero.bin" ||
@@ -149,7 +137,7 @@ collect_tests blksave
 detail=$(sed -n 's/^TEST blkfront_across_save: PASS //p' "$CHECK_DIR/results-blksave")
 drain=$(console_text blksave | sed -n 's/^blkfront: suspend: \([0-9]*\) requests were in flight.*/\1/p' | head -n1)
 log "suspend drained ${drain:-?} requests in flight"
-gen minnow-after 8192 64 65 > "$CHECK_DIR/after.bin"
+sector_pattern minnow-after 8192 64 65 > "$CHECK_DIR/after.bin"
 disk_matches 8192 64 "$CHECK_DIR/after.bin" ||
     fail "sectors 8192..8255 do not hold what minnow wrote after the restore"
 disk_matches 0 256 "$CHECK_DIR/pattern.bin" || fail "dom0's pattern in sectors 0..255 changed"

@@ -12,21 +12,8 @@ need_minnow
 disk=/dev/ram0
 [ -b $disk ] || skip "no $disk (brd not loaded by /init)"
 
-# gen TAG FIRST COUNT FILLBASE: sectors as tests/guest/blkfront_disk.h draws
-# them: "TAG-<n>\n", then the byte FILLBASE + n % 26.
-gen() {
-    awk -v tag="$1" -v first="$2" -v n="$3" -v base="$4" 'BEGIN {
-        for (s = first; s < first + n; s++) {
-            h = tag "-" s "\n"
-            f = sprintf("%c", base + s % 26)
-            while (length(f) < 512) f = f f
-            printf "%s%s", h, substr(f, 1, 512 - length(h))
-        }
-    }'
-}
-
 dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null || fail "cannot zero $disk"
-gen minnow-sector 0 256 97 | dd of=$disk bs=512 conv=notrunc 2>/dev/null ||
+sector_pattern minnow-sector 0 256 97 | dd of=$disk bs=512 conv=notrunc 2>/dev/null ||
     fail "cannot write the pattern to $disk"
 sync
 
@@ -69,7 +56,7 @@ for i in 0 1; do
         fail "no 'BLKFRONT MIGRATE DONE looper $i'"
     set -- $line
     first=${7%..*} last=${7#*..} r=$9
-    gen "mig$i-r$r" "$first" $((last - first + 1)) $((65 + i)) > "$CHECK_DIR/want.bin"
+    sector_pattern "mig$i-r$r" "$first" $((last - first + 1)) $((65 + i)) > "$CHECK_DIR/want.bin"
     dd if=$disk bs=512 skip="$first" count=$((last - first + 1)) 2>/dev/null > "$CHECK_DIR/got.bin"
     cmp "$CHECK_DIR/got.bin" "$CHECK_DIR/want.bin" >&2 ||
         fail "looper $i: sectors $first..$last on the disk are not round $r's"
